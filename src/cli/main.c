@@ -1,0 +1,3 @@
+#include "snig.h"
+#include <stdio.h>
+int main(void) { puts(SNIG_VERSION); return 0; }

@@ -1,0 +1,142 @@
+#include "testutil.h"
+
+#include "core/internal.h"
+#include "io/layer_build.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int test_failures = 0;
+
+int test_result(const char *name)
+{
+    if (test_failures)
+        fprintf(stderr, "%s: %d check(s) failed\n", name, test_failures);
+    else
+        printf("%s: all checks passed\n", name);
+    return test_failures ? 1 : 0;
+}
+
+const char *test_write_file(int slot, const char *name, const char *text)
+{
+    static char paths[8][512];
+    char *p = paths[slot & 7];
+    snprintf(p, sizeof paths[0], "%s/testfiles/%d-%s", SNIG_BINARY_DIR,
+             (int)getpid(), name);
+    char dir[512];
+    snprintf(dir, sizeof dir, "mkdir -p '%s/testfiles'", SNIG_BINARY_DIR);
+    if (system(dir) != 0)
+        return NULL;
+    FILE *f = fopen(p, "wb");
+    if (f == NULL)
+        return NULL;
+    fwrite(text, 1, strlen(text), f);
+    fclose(f);
+    return p;
+}
+
+int test_file_exists(const char *path) { return access(path, F_OK) == 0; }
+
+static uint64_t next(uint64_t *s)
+{
+    /* splitmix64 */
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static float uniform01(uint64_t *s) { return (float)(next(s) >> 40) / 16777216.0f; }
+
+snig_status test_random_network(snig_ctx *ctx, uint32_t n, uint32_t layers,
+                                uint32_t k, float wmax, float uniform,
+                                int per_neuron, float bmin, float bmax,
+                                uint64_t seed, snig_network **out)
+{
+    snig_network *net = NULL;
+    snig_status st = snig__network_new(ctx, n, layers, "random", &net);
+    if (st != SNIG_OK)
+        return st;
+    uint8_t *used = calloc(n, 1);
+    snig_coo c = {0};
+    for (uint32_t l = 0; l < layers && st == SNIG_OK; l++) {
+        c.n = 0;
+        for (uint32_t i = 0; i < n && st == SNIG_OK; i++) {
+            memset(used, 0, n);
+            for (uint32_t t = 0; t < k && t < n; t++) {
+                uint32_t j;
+                do
+                    j = (uint32_t)(next(&seed) % n);
+                while (used[j]);
+                used[j] = 1;
+                float w = wmax == 0.0f ? uniform
+                                       : wmax * (2.0f * uniform01(&seed) - 1.0f);
+                st = snig__coo_push(ctx, &c, i, j, w, 0);
+            }
+        }
+        if (st == SNIG_OK)
+            st = snig__layer_from_coo(ctx, net, l, &c, "random");
+        if (st == SNIG_OK && per_neuron) {
+            float *b = snig__malloc(ctx, n * sizeof *b);
+            if (b == NULL) {
+                st = SNIG_NOMEM;
+                break;
+            }
+            for (uint32_t j = 0; j < n; j++)
+                b[j] = bmin + (bmax - bmin) * uniform01(&seed);
+            net->layer[l].bias = net->layer[l].own_bias = b;
+            net->layer[l].has_bias = true;
+        }
+    }
+    snig__coo_clear(ctx, &c);
+    free(used);
+    if (st != SNIG_OK)
+        snig_network_free(&net);
+    *out = net;
+    return st;
+}
+
+snig_status test_random_inputs(snig_ctx *ctx, uint32_t n, uint64_t rows,
+                               double density, float vmax, uint32_t dup_every,
+                               uint32_t sat_every, uint64_t seed,
+                               snig_inputs **out)
+{
+    snig_inputs *in = NULL;
+    snig_status st = snig__inputs_new(ctx, n, &in);
+    if (st != SNIG_OK)
+        return st;
+    uint64_t cap = rows * (uint64_t)n + 1;
+    in->rows = rows;
+    in->rowptr = snig__calloc(ctx, rows + 1, sizeof *in->rowptr);
+    in->col = snig__malloc(ctx, cap * sizeof *in->col);
+    in->val = snig__malloc(ctx, cap * sizeof *in->val);
+    if (!in->rowptr || !in->col || !in->val) {
+        snig_inputs_free(&in);
+        return SNIG_NOMEM;
+    }
+    uint64_t p = 0;
+    for (uint64_t r = 0; r < rows; r++) {
+        if (dup_every && r > 0 && r % dup_every == 0) {
+            for (uint64_t q = in->rowptr[r - 1]; q < in->rowptr[r]; q++) {
+                in->col[p] = in->col[q];
+                in->val[p++] = in->val[q];
+            }
+        } else if (sat_every && r % sat_every == sat_every - 1) {
+            for (uint32_t j = 0; j < n; j++) {
+                in->col[p] = j;
+                in->val[p++] = 32.0f;
+            }
+        } else {
+            for (uint32_t j = 0; j < n; j++)
+                if (uniform01(&seed) < density) {
+                    in->col[p] = j;
+                    in->val[p++] = vmax == 1.0f ? 1.0f
+                                   : vmax * (0.05f + 0.95f * uniform01(&seed));
+                }
+        }
+        in->rowptr[r + 1] = p;
+    }
+    *out = in;
+    return SNIG_OK;
+}
