@@ -69,6 +69,9 @@ const char *snig_errmsg(const snig_ctx *ctx);
 /* Forget the last failure. */
 void snig_clear_error(snig_ctx *ctx);
 
+/* Seconds on a monotonic clock, for timing loads. */
+double snig_now(void);
+
 /* ------------------------------------------------------------------ network */
 
 typedef struct snig_network snig_network;
@@ -193,6 +196,8 @@ const uint64_t *snig_result_categories(const snig_result *res, uint64_t *count);
 const char *snig_result_engine(const snig_result *res);
 double snig_result_seconds(const snig_result *res);   /* inference only */
 uint32_t snig_result_layers(const snig_result *res);
+/* Edges of the layers that ran (the challenge's rate is rows x edges / s). */
+uint64_t snig_result_edges(const snig_result *res);
 /* Rows still nonzero after each layer (array of snig_result_layers), or NULL
  * when the engine did not count them. */
 const uint64_t *snig_result_live_rows(const snig_result *res);
@@ -204,6 +209,11 @@ const float *snig_result_row(const snig_result *res, uint64_t row);
 /* Per-rank timing (mpi); 1 and the local time otherwise. */
 int snig_result_ranks(const snig_result *res);
 double snig_result_rank_seconds(const snig_result *res, int rank);
+
+/* Writes the categories, one 1-based row per line (the official truth
+ * format), atomically. */
+snig_status snig_result_write_categories(snig_ctx *ctx, const snig_result *res,
+                                         const char *path);
 
 /* Compares categories with a truth list, on the rows the inputs hold: a truth
  * row outside [first_row+1, first_row+rows] is ignored.  Returns 1 equal, 0
@@ -222,6 +232,47 @@ const char *snig_engine_summary(const char *name);
 int snig_engine_available(const char *name);
 /* The engine "auto" stands for on this machine. */
 const char *snig_engine_auto(void);
+
+/* ------------------------------------------------------ several processes */
+
+/* One run may span several processes (ranks) started by a launcher (mpirun,
+ * srun): the distributed engine ("mpi" when built) splits the input rows
+ * among the ranks, runs snig_options.local_engine on each and gathers the
+ * categories on rank 0, whose result then covers every row (the other
+ * ranks' results cover their own rows).  Without a distributed engine, or
+ * in a process not started by a launcher, there is one rank and these calls
+ * do the plain thing at no cost.  The calls marked collective must be made
+ * by every rank in the same order; they return on every rank even when one
+ * rank fails. */
+
+/* Once per process, before the other snig_dist_* calls: joins the
+ * launcher's ranks when there is one.  out: *rank (0-based), *size. */
+snig_status snig_dist_init(snig_ctx *ctx, int *rank, int *size);
+/* Once per process, at the end, on every path (also after failures). */
+void snig_dist_finalize(void);
+/* The engine that spans the ranks when there are several, else NULL: a
+ * program sets snig_options.engine to it and local_engine to the user's
+ * choice. */
+const char *snig_dist_engine(void);
+/* Collective: each rank gives its status; every rank gets the status of the
+ * lowest failing rank (SNIG_OK when none) and rank 0's ctx holds that rank's
+ * message, so rank 0 alone prints it and every rank exits alike. */
+snig_status snig_dist_agree(snig_ctx *ctx, snig_status st);
+/* Collective: every rank reads the network, or with opt->broadcast_weights
+ * rank 0 reads it and sends the layers to the others. */
+snig_status snig_dist_network_load(snig_ctx *ctx, const char *path,
+                                   const snig_load_options *lo,
+                                   const snig_options *opt,
+                                   snig_network **net);
+/* Collective: this rank's share of the input rows of path (within
+ * lo->row_first/row_count), split so that each rank gets about the same
+ * number of input nonzeros; with opt->dynamic rank 0 holds every row and
+ * hands out batches during snig_infer.  out: *in, and optionally the rows
+ * and nonzeros of all ranks together (NULL when not wanted). */
+snig_status snig_dist_inputs_load(snig_ctx *ctx, const char *path,
+                                  const snig_load_options *lo,
+                                  const snig_options *opt, snig_inputs **in,
+                                  uint64_t *all_rows, uint64_t *all_nonzeros);
 
 /* ---------------------------------------------------------------- generator */
 

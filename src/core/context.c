@@ -183,6 +183,8 @@ void snig__free_aligned(snig_ctx *ctx, void *p)
 
 void snig_free(snig_ctx *ctx, void *p) { snig__free(ctx, p); }
 
+double snig_now(void) { return snig__now(); }
+
 double snig__now(void)
 {
     struct timespec ts;

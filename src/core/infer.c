@@ -71,6 +71,8 @@ snig_status snig_infer(snig_ctx *ctx, const snig_network *net,
     if (st != SNIG_OK)
         return st;
     snprintf(res->engine, sizeof res->engine, "%s", e->name);
+    for (uint32_t l = 0; l < layers; l++)
+        res->edges += net->layer[l].nnz;
     double t0 = snig__now();
     st = e->infer(&job, res);
     res->seconds = snig__now() - t0;

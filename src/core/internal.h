@@ -105,6 +105,7 @@ struct snig_result {
     uint64_t first_row;
     uint32_t neurons;
     uint32_t layers;
+    uint64_t edges;          /* of the layers run */
     uint8_t *alive;          /* rows entries, set by engines: 1 = nonzero */
     uint64_t *categories;    /* filled by snig_infer from alive */
     uint64_t ncategories;

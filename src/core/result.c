@@ -98,6 +98,11 @@ uint32_t snig_result_layers(const snig_result *res)
     return SNIG_VALID(res, SNIG_MAGIC_RESULT) ? res->layers : 0;
 }
 
+uint64_t snig_result_edges(const snig_result *res)
+{
+    return SNIG_VALID(res, SNIG_MAGIC_RESULT) ? res->edges : 0;
+}
+
 const uint64_t *snig_result_live_rows(const snig_result *res)
 {
     if (!SNIG_VALID(res, SNIG_MAGIC_RESULT) || !res->live_counted)

@@ -28,6 +28,29 @@ static inline const float *snig_layer_bias(const snig_job *job, uint32_t l,
     return L->has_bias ? L->bias : NULL;
 }
 
+/* Optional slots of an engine that spans processes (mpi), reached only
+ * through the snig_dist_* calls of snig.h (dist.c), so that the core and the
+ * CLI never name the transport.  Every slot is collective: all ranks call it
+ * in the same order, and it returns on every rank even when one fails. */
+struct snig_dist_i {
+    /* Joins the launcher's ranks once per process (rank 0 of 1 when the
+     * process was not started by a launcher). */
+    snig_status (*init)(snig_ctx *ctx, int *rank, int *size);
+    void (*finalize)(void);
+    /* This process's rank and the number of ranks (0 and 1 before init). */
+    void (*world)(int *rank, int *size);
+    /* Every rank gets the status of the lowest failing rank; rank 0's ctx
+     * gets its message. */
+    snig_status (*agree)(snig_ctx *ctx, snig_status st);
+    snig_status (*load_network)(snig_ctx *ctx, const char *path,
+                                const snig_load_options *lo,
+                                const snig_options *opt, snig_network **net);
+    snig_status (*load_inputs)(snig_ctx *ctx, const char *path,
+                               const snig_load_options *lo,
+                               const snig_options *opt, snig_inputs **in,
+                               uint64_t *all_rows, uint64_t *all_nonzeros);
+};
+
 struct snig_engine_i {
     const char *name;
     const char *summary;
@@ -39,6 +62,8 @@ struct snig_engine_i {
     /* Runs the job: sets res->alive[r] for every row left nonzero, and where
      * it can res->live[l], res->madds and (keep_values) res->values. */
     snig_status (*infer)(const snig_job *job, snig_result *res);
+    /* Optional: set by an engine that spans processes (NULL: one process). */
+    const struct snig_dist_i *dist;
 };
 
 /* The registry: the only place that knows which engines exist. */

@@ -30,4 +30,10 @@ snig_status snig__snb_writer_layer(snig_snb_writer *w, const snig_layer *L);
 snig_status snig__snb_writer_commit(snig_snb_writer **w);
 void snig__snb_writer_abort(snig_snb_writer **w);
 
+/* Writes inputs (atomically) in chunks of chunk_rows rows, each with its own
+ * checksum, so a row range reads only its chunks; 0 = the default (4096).
+ * snig_inputs_save uses the default; tests use small chunks. */
+snig_status snig__snb_save_inputs(snig_ctx *ctx, const snig_inputs *in,
+                                  const char *path, uint64_t chunk_rows);
+
 #endif

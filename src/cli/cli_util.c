@@ -1,0 +1,55 @@
+#include "commands.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int cli_parse_u64(const char *cmd, const char *opt, const char *text,
+                  uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (text[0] == '-' || end == text || *end != '\0' || errno != 0 ||
+        v < min || v > max) {
+        cli_usage_error(cmd, "%s expects a whole number from %llu to %llu, "
+                        "not '%s'", opt, (unsigned long long)min,
+                        (unsigned long long)max, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_float(const char *cmd, const char *opt, const char *text,
+                    float *out)
+{
+    char *end = NULL;
+    errno = 0;
+    float v = strtof(text, &end);
+    if (end == text || *end != '\0' || errno != 0 || !isfinite(v)) {
+        cli_usage_error(cmd, "%s expects a finite number, not '%s'", opt, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_fail(const char *cmd, snig_ctx *ctx)
+{
+    fprintf(stderr, "snig %s: %s\n", cmd, snig_errmsg(ctx));
+    return SNIG_EXIT_ERROR;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "snig %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see 'snig %s --help')\n", cmd);
+    va_end(ap);
+    return SNIG_EXIT_ERROR;
+}

@@ -1,0 +1,119 @@
+/* snig convert: write a network or inputs in snig's binary format. */
+#define _GNU_SOURCE
+#include "commands.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char convert_help[] =
+    "usage: snig convert (--network PATH | --input PATH) --out FILE [options]\n"
+    "\n"
+    "Writes snig's binary format (docs/FORMAT.md), atomically: the output\n"
+    "appears whole or not at all.\n"
+    "\n"
+    "  --network PATH   layer files folder, neuronN.tar.gz, .mtx or .snb\n"
+    "  --input PATH     sparse-images-N.tsv[.gz], .mtx or .snb\n"
+    "  --out FILE       the binary file to write\n"
+    "  --layers L       networks: keep the first L layers (default: all)\n"
+    "  --bias B         networks: record this bias (default: the official\n"
+    "                   bias for N when there is one)\n"
+    "  --neurons N      inputs: the column count when the file does not say\n";
+
+enum { OPT_NETWORK = 256, OPT_INPUT, OPT_OUT, OPT_LAYERS, OPT_BIAS,
+       OPT_NEURONS, OPT_HELP };
+
+static const struct option convert_options[] = {
+    {"network", required_argument, NULL, OPT_NETWORK},
+    {"input", required_argument, NULL, OPT_INPUT},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"layers", required_argument, NULL, OPT_LAYERS},
+    {"bias", required_argument, NULL, OPT_BIAS},
+    {"neurons", required_argument, NULL, OPT_NEURONS},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+int snig_cmd_convert(int argc, char **argv)
+{
+    const char *network = NULL, *input = NULL, *out = NULL;
+    snig_load_options lo;
+    snig_load_options_init(&lo);
+    float bias = 0.0f;
+    int has_bias = 0, c;
+    uint64_t v;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", convert_options, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case OPT_NETWORK: network = optarg; break;
+        case OPT_INPUT: input = optarg; break;
+        case OPT_OUT: out = optarg; break;
+        case OPT_LAYERS:
+            bad = cli_parse_u64("convert", "--layers", optarg, 1, UINT32_MAX, &v);
+            lo.layers = (uint32_t)v;
+            break;
+        case OPT_NEURONS:
+            bad = cli_parse_u64("convert", "--neurons", optarg, 1, UINT32_MAX, &v);
+            lo.neurons = (uint32_t)v;
+            break;
+        case OPT_BIAS:
+            bad = cli_parse_float("convert", "--bias", optarg, &bias);
+            has_bias = 1;
+            break;
+        case OPT_HELP: fputs(convert_help, stdout); return SNIG_EXIT_OK;
+        default:
+            return cli_usage_error("convert", "unknown or incomplete option '%s'",
+                                   argv[optind - 1]);
+        }
+        if (bad)
+            return SNIG_EXIT_ERROR;
+    }
+    if (optind < argc)
+        return cli_usage_error("convert", "unexpected argument '%s'", argv[optind]);
+    if ((network == NULL) == (input == NULL) || out == NULL)
+        return cli_usage_error("convert", "give --out and one of --network or --input");
+
+    snig_ctx *ctx = NULL;
+    snig_network *net = NULL;
+    snig_inputs *in = NULL;
+    int code = SNIG_EXIT_ERROR;
+    if (snig_ctx_new(&ctx, NULL) != SNIG_OK) {
+        fprintf(stderr, "snig convert: out of memory\n");
+        return SNIG_EXIT_ERROR;
+    }
+    double t0 = snig_now();
+    if (network != NULL) {
+        float recorded;
+        if (snig_network_load(ctx, network, &lo, &net) != SNIG_OK)
+            goto fail;
+        if (!has_bias && !snig_network_recorded_bias(net, &recorded))
+            has_bias = snig_official_bias(snig_network_neurons(net), &bias);
+        if (has_bias && snig_network_set_bias(net, bias) != SNIG_OK)
+            goto fail;
+        if (snig_network_save(ctx, net, out) != SNIG_OK)
+            goto fail;
+        printf("wrote %s: network, %u neurons, %u layers, %llu edges (%.2f s)\n",
+               out, snig_network_neurons(net), snig_network_layers(net),
+               (unsigned long long)snig_network_edges(net), snig_now() - t0);
+    } else {
+        if (snig_inputs_load(ctx, input, &lo, &in) != SNIG_OK)
+            goto fail;
+        if (snig_inputs_save(ctx, in, out) != SNIG_OK)
+            goto fail;
+        printf("wrote %s: inputs, %llu rows, %u columns, %llu nonzeros (%.2f s)\n",
+               out, (unsigned long long)snig_inputs_rows(in),
+               snig_inputs_neurons(in),
+               (unsigned long long)snig_inputs_nonzeros(in), snig_now() - t0);
+    }
+    code = SNIG_EXIT_OK;
+    goto cleanup;
+fail:
+    code = cli_fail("convert", ctx);
+cleanup:
+    snig_inputs_free(&in);
+    snig_network_free(&net);
+    snig_ctx_free(&ctx);
+    return code;
+}

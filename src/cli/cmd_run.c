@@ -1,0 +1,275 @@
+/* snig run: load, infer, report, check against a truth. */
+#define _GNU_SOURCE
+#include "commands.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char run_help[] =
+    "usage: snig run --network PATH --input PATH [options]\n"
+    "\n"
+    "Runs the network on the input rows and prints the load time, the\n"
+    "inference time, the challenge rate (inputs x edges / inference seconds)\n"
+    "and the number of categories (rows still nonzero at the end).\n"
+    "\n"
+    "  --network PATH      layer files folder, neuronN.tar.gz, .mtx or .snb\n"
+    "  --input PATH        sparse-images-N.tsv[.gz], .mtx or .snb\n"
+    "  --layers L          use the first L layers (default: all)\n"
+    "  --bias B            bias of every neuron (default: recorded in the\n"
+    "                      network, else -0.3/-0.35/-0.4/-0.45 by N)\n"
+    "  --truth FILE        check against a truth file: PASSED or FAILED\n"
+    "  --out FILE          write the categories (official truth format)\n"
+    "  --engine NAME       auto (default), or one of 'snig run --engine list'\n"
+    "  --threads N         CPU threads (default: every core)\n"
+    "  --batch N           rows per batch (default: the engine's)\n"
+    "  --no-shortcuts      SNIG-faithful mode: no exact shortcuts\n"
+    "  --gpus N            cuda: GPUs to use (default: all)\n"
+    "  --weight-buffers B  cuda: device weight buffers\n"
+    "  --gpu-memory BYTES  cuda: memory cap that forces weight streaming\n"
+    "  --broadcast-weights mpi: rank 0 reads the network and sends it\n"
+    "  --dynamic           mpi: rank 0 hands out batches\n"
+    "  --no-verify         check binary checksums as layers are used, not at load\n"
+    "  --progress | --quiet  force progress on stderr on or off\n"
+    "  --json              print one JSON object on stdout\n"
+    "\n"
+    "Exit status: 0 ran (and passed), 1 ran and failed against the truth,\n"
+    "2 usage or input error.\n";
+
+enum {
+    OPT_NETWORK = 256, OPT_INPUT, OPT_LAYERS, OPT_BIAS, OPT_TRUTH, OPT_OUT,
+    OPT_ENGINE, OPT_THREADS, OPT_BATCH, OPT_NO_SHORTCUTS, OPT_GPUS,
+    OPT_WEIGHT_BUFFERS, OPT_GPU_MEMORY, OPT_BROADCAST, OPT_DYNAMIC,
+    OPT_NO_VERIFY, OPT_PROGRESS, OPT_QUIET, OPT_JSON, OPT_HELP
+};
+
+static const struct option run_options[] = {
+    {"network", required_argument, NULL, OPT_NETWORK},
+    {"input", required_argument, NULL, OPT_INPUT},
+    {"layers", required_argument, NULL, OPT_LAYERS},
+    {"bias", required_argument, NULL, OPT_BIAS},
+    {"truth", required_argument, NULL, OPT_TRUTH},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"engine", required_argument, NULL, OPT_ENGINE},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"no-shortcuts", no_argument, NULL, OPT_NO_SHORTCUTS},
+    {"gpus", required_argument, NULL, OPT_GPUS},
+    {"weight-buffers", required_argument, NULL, OPT_WEIGHT_BUFFERS},
+    {"gpu-memory", required_argument, NULL, OPT_GPU_MEMORY},
+    {"broadcast-weights", no_argument, NULL, OPT_BROADCAST},
+    {"dynamic", no_argument, NULL, OPT_DYNAMIC},
+    {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct run_args {
+    const char *network, *input, *truth, *out;
+    uint32_t layers;
+    int has_bias;
+    float bias;
+    int json, verify;
+    snig_options opt;
+} run_args;
+
+static int list_engines(void)
+{
+    printf("engines built in (auto = %s here):\n", snig_engine_auto());
+    for (size_t i = 0; snig_engine_name(i) != NULL; i++) {
+        const char *name = snig_engine_name(i);
+        printf("  %-10s %s%s\n", name, snig_engine_summary(name),
+               snig_engine_available(name) ? "" : " [not available here]");
+    }
+    return SNIG_EXIT_OK;
+}
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, run_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->verify = 1;
+    snig_options_init(&a->opt);
+    uint64_t v;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", run_options, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case OPT_NETWORK: a->network = optarg; break;
+        case OPT_INPUT: a->input = optarg; break;
+        case OPT_TRUTH: a->truth = optarg; break;
+        case OPT_OUT: a->out = optarg; break;
+        case OPT_ENGINE: a->opt.engine = optarg; break;
+        case OPT_LAYERS:
+            bad = cli_parse_u64("run", "--layers", optarg, 1, UINT32_MAX, &v);
+            a->layers = a->opt.layers = (uint32_t)v;
+            break;
+        case OPT_BIAS:
+            bad = cli_parse_float("run", "--bias", optarg, &a->bias);
+            a->has_bias = 1;
+            break;
+        case OPT_THREADS:
+            bad = cli_parse_u64("run", "--threads", optarg, 1, 4096, &v);
+            a->opt.threads = (int)v;
+            break;
+        case OPT_BATCH:
+            bad = cli_parse_u64("run", "--batch", optarg, 1, UINT32_MAX, &v);
+            a->opt.batch = (uint32_t)v;
+            break;
+        case OPT_GPUS:
+            bad = cli_parse_u64("run", "--gpus", optarg, 1, 1024, &v);
+            a->opt.gpus = (int)v;
+            break;
+        case OPT_WEIGHT_BUFFERS:
+            bad = cli_parse_u64("run", "--weight-buffers", optarg, 1, 1024, &v);
+            a->opt.weight_buffers = (int)v;
+            break;
+        case OPT_GPU_MEMORY:
+            bad = cli_parse_u64("run", "--gpu-memory", optarg, 1, UINT64_MAX, &v);
+            a->opt.gpu_memory = v;
+            break;
+        case OPT_NO_SHORTCUTS: a->opt.shortcuts = 0; break;
+        case OPT_BROADCAST: a->opt.broadcast_weights = 1; break;
+        case OPT_DYNAMIC: a->opt.dynamic = 1; break;
+        case OPT_NO_VERIFY: a->verify = 0; break;
+        case OPT_PROGRESS: a->opt.progress = 1; break;
+        case OPT_QUIET: a->opt.progress = 0; break;
+        case OPT_JSON: a->json = 1; break;
+        case OPT_HELP: fputs(run_help, stdout); return SNIG_EXIT_OK;
+        default:
+            return cli_usage_error("run", "unknown or incomplete option '%s'",
+                                   argv[optind - 1]);
+        }
+        if (bad)
+            return SNIG_EXIT_ERROR;
+    }
+    if (optind < argc)
+        return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
+    if (strcmp(a->opt.engine, "list") == 0)
+        return list_engines();
+    if (a->network == NULL || a->input == NULL)
+        return cli_usage_error("run", "--network and --input are required");
+    return -1;
+}
+
+static void print_json(const run_args *a, const snig_network *net,
+                       const snig_inputs *in, const snig_result *res,
+                       double load_s, int passed)
+{
+    uint64_t ncat = 0, edges = snig_result_edges(res);
+    snig_result_categories(res, &ncat);
+    double s = snig_result_seconds(res);
+    printf("{\"engine\": \"%s\", \"neurons\": %u, \"layers\": %u, "
+           "\"inputs\": %llu, \"edges\": %llu, \"load_seconds\": %.6f, "
+           "\"infer_seconds\": %.6f, \"rate\": %.6e, \"categories\": %llu, "
+           "\"passed\": %s, \"madds\": %llu, \"shortcuts\": %s, \"rank_seconds\": [",
+           snig_result_engine(res), snig_network_neurons(net),
+           snig_result_layers(res), (unsigned long long)snig_inputs_rows(in),
+           (unsigned long long)edges, load_s, s,
+           s > 0 ? (double)snig_inputs_rows(in) * (double)edges / s : 0.0,
+           (unsigned long long)ncat,
+           passed < 0 ? "null" : passed ? "true" : "false",
+           (unsigned long long)snig_result_madds(res),
+           a->opt.shortcuts ? "true" : "false");
+    for (int r = 0; r < snig_result_ranks(res); r++)
+        printf("%s%.6f", r ? ", " : "", snig_result_rank_seconds(res, r));
+    printf("]}\n");
+}
+
+static void print_text(const snig_network *net, const snig_inputs *in,
+                       const snig_result *res, double load_s, int passed,
+                       uint64_t missing, uint64_t extra)
+{
+    uint64_t ncat = 0;
+    snig_result_categories(res, &ncat);
+    uint32_t layers = snig_result_layers(res);
+    uint64_t edges = snig_result_edges(res);
+    double s = snig_result_seconds(res);
+    printf("network     %u neurons, %u layers, %llu edges\n",
+           snig_network_neurons(net), layers, (unsigned long long)edges);
+    printf("inputs      %llu rows, %llu nonzeros\n",
+           (unsigned long long)snig_inputs_rows(in),
+           (unsigned long long)snig_inputs_nonzeros(in));
+    printf("engine      %s\n", snig_result_engine(res));
+    printf("load        %.3f s\n", load_s);
+    printf("inference   %.3f s\n", s);
+    printf("rate        %.4e edges/s\n",
+           s > 0 ? (double)snig_inputs_rows(in) * (double)edges / s : 0.0);
+    printf("categories  %llu\n", (unsigned long long)ncat);
+    if (passed == 1)
+        printf("truth       PASSED\n");
+    else if (passed == 0)
+        printf("truth       FAILED (%llu missing, %llu extra)\n",
+               (unsigned long long)missing, (unsigned long long)extra);
+}
+
+int snig_cmd_run(int argc, char **argv)
+{
+    run_args a;
+    int code = parse_args(argc, argv, &a);
+    if (code >= 0)
+        return code;
+    snig_ctx *ctx = NULL;
+    snig_network *net = NULL;
+    snig_inputs *in = NULL;
+    snig_result *res = NULL;
+    uint64_t *truth = NULL, ntruth = 0, missing = 0, extra = 0;
+    int passed = -1;
+    code = SNIG_EXIT_ERROR;
+    if (snig_ctx_new(&ctx, NULL) != SNIG_OK) {
+        fprintf(stderr, "snig run: out of memory\n");
+        return SNIG_EXIT_ERROR;
+    }
+    snig_load_options lo;
+    snig_load_options_init(&lo);
+    lo.layers = a.layers;
+    lo.verify = a.verify;
+    double t0 = snig_now();
+    if (snig_network_load(ctx, a.network, &lo, &net) != SNIG_OK)
+        goto fail;
+    float bias;
+    if (a.has_bias) {
+        if (snig_network_set_bias(net, a.bias) != SNIG_OK)
+            goto fail;
+    } else if (!snig_network_recorded_bias(net, &bias) &&
+               !snig_official_bias(snig_network_neurons(net), &bias)) {
+        code = cli_usage_error("run", "%s has %u neurons, which has no "
+                               "official bias: give --bias", a.network,
+                               snig_network_neurons(net));
+        goto cleanup;
+    }
+    lo.neurons = snig_network_neurons(net);
+    lo.layers = 0;
+    if (snig_inputs_load(ctx, a.input, &lo, &in) != SNIG_OK)
+        goto fail;
+    double load_s = snig_now() - t0;
+    if (a.truth != NULL && snig_truth_load(ctx, a.truth, &truth, &ntruth) != SNIG_OK)
+        goto fail;
+    if (snig_infer(ctx, net, in, &a.opt, &res) != SNIG_OK)
+        goto fail;
+    if (a.truth != NULL)
+        passed = snig_check_truth(res, in, truth, ntruth, &missing, &extra);
+    if (a.out != NULL && snig_result_write_categories(ctx, res, a.out) != SNIG_OK)
+        goto fail;
+    if (a.json)
+        print_json(&a, net, in, res, load_s, passed);
+    else
+        print_text(net, in, res, load_s, passed, missing, extra);
+    code = passed == 0 ? SNIG_EXIT_FAILED : SNIG_EXIT_OK;
+    goto cleanup;
+fail:
+    code = cli_fail("run", ctx);
+cleanup:
+    snig_result_free(&res);
+    snig_free(ctx, truth);
+    snig_inputs_free(&in);
+    snig_network_free(&net);
+    snig_ctx_free(&ctx);
+    return code;
+}

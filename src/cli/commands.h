@@ -1,0 +1,33 @@
+/* The subcommands of the snig CLI.  Each returns the process exit code:
+ * 0 success, 1 ran but failed against the truth, 2 usage or input error. */
+#ifndef SNIG_CLI_COMMANDS_H
+#define SNIG_CLI_COMMANDS_H
+
+#include "snig.h"
+
+#include <stdint.h>
+
+#define SNIG_EXIT_OK 0
+#define SNIG_EXIT_FAILED 1
+#define SNIG_EXIT_ERROR 2
+
+int snig_cmd_run(int argc, char **argv);
+int snig_cmd_convert(int argc, char **argv);
+int snig_cmd_info(int argc, char **argv);
+int snig_cmd_generate(int argc, char **argv);
+
+/* Helpers shared by the subcommands (cli_util.c). */
+/* Parses a whole decimal number; 0 on success, prints an error otherwise. */
+int cli_parse_u64(const char *cmd, const char *opt, const char *text,
+                  uint64_t min, uint64_t max, uint64_t *out);
+int cli_parse_float(const char *cmd, const char *opt, const char *text,
+                    float *out);
+/* Prints "snig CMD: message" to stderr and returns SNIG_EXIT_ERROR. */
+int cli_fail(const char *cmd, snig_ctx *ctx);
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+#endif

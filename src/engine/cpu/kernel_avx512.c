@@ -1,0 +1,96 @@
+/* The cpu engine's kernel written for AVX-512 (x86-64 only; chosen at run
+ * time when the processor has it).  The same computation as kernel.c, one
+ * zmm register per 16-lane panel row, with the lane masks of the activation
+ * coming straight out of the compare instructions. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq")
+#include "cpu_internal.h"
+
+#include "../activation.h"
+
+#include <immintrin.h>
+
+static inline __attribute__((always_inline)) uint64_t
+scatter(const cpu_layer *L, uint32_t n, const float *restrict y,
+        const uint16_t *restrict mask, float *restrict z, const bool c16,
+        const bool hv)
+{
+    const uint32_t *rowptr = L->rowptr;
+    const uint16_t *col16 = L->col16;
+    const uint32_t *col32 = L->col32;
+    const float *val = L->val;
+    uint64_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t bits = mask[i];
+        if (bits == 0)
+            continue;
+        uint32_t b = rowptr[i], e = rowptr[i + 1];
+        m += (uint64_t)__builtin_popcount(bits) * (e - b);
+        __m512 yi = _mm512_load_ps(y + (size_t)i * CPU_LANES);
+        if (hv) {
+            for (uint32_t k = b; k < e; k++) {
+                float *zj = z + (size_t)(c16 ? col16[k] : col32[k]) * CPU_LANES;
+                __m512 p = _mm512_mul_ps(yi, _mm512_set1_ps(val[k]));
+                _mm512_store_ps(zj, _mm512_add_ps(_mm512_load_ps(zj), p));
+            }
+        } else {
+            /* every weight is the same: so is y * w, computed once */
+            __m512 p = _mm512_mul_ps(yi, _mm512_set1_ps(L->uniform));
+            for (uint32_t k = b; k < e; k++) {
+                float *zj = z + (size_t)(c16 ? col16[k] : col32[k]) * CPU_LANES;
+                _mm512_store_ps(zj, _mm512_add_ps(_mm512_load_ps(zj), p));
+            }
+        }
+    }
+    return m;
+}
+
+/* snig_activate on 16 lanes (the same operations, as masked moves): z == 0
+ * stays +0; else z + b, below 0 -> +0, above YMAX -> YMAX; NaN stays NaN. */
+static inline __attribute__((always_inline)) void
+activate(const cpu_layer *L, uint32_t n, float *restrict y,
+         uint16_t *restrict mask, const float *restrict z,
+         cpu_panel_stats *st)
+{
+    const __m512 zero = _mm512_setzero_ps(), cap = _mm512_set1_ps(SNIG_YMAX);
+    __mmask16 any = 0, all = 0xffff;
+    for (uint32_t j = 0; j < n; j++) {
+        float b = L->bias ? L->bias[j] : L->bias_scalar;
+        __m512 zz = _mm512_load_ps(z + (size_t)j * CPU_LANES);
+        __m512 t = _mm512_add_ps(zz, _mm512_set1_ps(b));
+        __mmask16 nz = _mm512_cmp_ps_mask(zz, zero, _CMP_NEQ_UQ);
+        __mmask16 lt = _mm512_cmp_ps_mask(t, zero, _CMP_LT_OQ);
+        __mmask16 gt = _mm512_cmp_ps_mask(t, cap, _CMP_GT_OQ);
+        t = _mm512_mask_mov_ps(t, gt, cap);
+        t = _mm512_maskz_mov_ps(nz & (__mmask16)~lt, t);
+        _mm512_store_ps(y + (size_t)j * CPU_LANES, t);
+        __mmask16 vnz = _mm512_cmp_ps_mask(t, zero, _CMP_NEQ_UQ);
+        mask[j] = vnz;
+        any |= vnz;
+        all &= _mm512_cmp_ps_mask(t, cap, _CMP_EQ_OQ);
+    }
+    st->alive = any;
+    st->sat = all;
+}
+
+void cpu_panel_avx512(const cpu_layer *L, uint32_t n, float *restrict y,
+                      uint16_t *restrict mask, float *restrict z,
+                      cpu_panel_stats *st)
+{
+    for (uint32_t j = 0; j < n; j++)
+        _mm512_store_ps(z + (size_t)j * CPU_LANES, _mm512_setzero_ps());
+    bool c16 = L->col16 != NULL, hv = L->val != NULL;
+    if (c16 && hv)
+        st->madds = scatter(L, n, y, mask, z, true, true);
+    else if (c16)
+        st->madds = scatter(L, n, y, mask, z, true, false);
+    else if (hv)
+        st->madds = scatter(L, n, y, mask, z, false, true);
+    else
+        st->madds = scatter(L, n, y, mask, z, false, false);
+    activate(L, n, y, mask, z, st);
+}
+#else
+/* not x86-64: kernel.c's portable kernel only */
+typedef int snig_cpu_no_avx512;
+#endif

@@ -1,0 +1,83 @@
+/* The duplicate-row shortcut: input rows with identical entries give
+ * identical results, so each distinct row is computed once and its result
+ * shared.  Rows are hashed, sorted by hash, and compared entry by entry
+ * within a run of equal hashes, so a hash collision never merges rows. */
+#include "cpu_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct row_hash {
+    uint64_t h;
+    uint32_t r;
+} row_hash;
+
+static uint64_t hash_row(const snig_inputs *in, uint64_t r)
+{
+    uint64_t h = 1469598103934665603ull;          /* FNV-1a, 64 bits */
+    for (uint64_t k = in->rowptr[r]; k < in->rowptr[r + 1]; k++) {
+        uint32_t v;
+        memcpy(&v, &in->val[k], sizeof v);
+        uint64_t word = ((uint64_t)in->col[k] << 32) | v;
+        for (int b = 0; b < 8; b++) {
+            h ^= (word >> (8 * b)) & 0xffu;
+            h *= 1099511628211ull;
+        }
+    }
+    return h ^ (in->rowptr[r + 1] - in->rowptr[r]);
+}
+
+static int cmp_hash(const void *a, const void *b)
+{
+    const row_hash *x = a, *y = b;
+    if (x->h != y->h)
+        return x->h < y->h ? -1 : 1;
+    return x->r < y->r ? -1 : (x->r > y->r);
+}
+
+static bool rows_equal(const snig_inputs *in, uint64_t a, uint64_t b)
+{
+    uint64_t na = in->rowptr[a + 1] - in->rowptr[a];
+    if (na != in->rowptr[b + 1] - in->rowptr[b])
+        return false;
+    const uint32_t *ca = in->col + in->rowptr[a], *cb = in->col + in->rowptr[b];
+    const float *va = in->val + in->rowptr[a], *vb = in->val + in->rowptr[b];
+    return memcmp(ca, cb, na * sizeof *ca) == 0 &&
+           memcmp(va, vb, na * sizeof *va) == 0;
+}
+
+snig_status cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
+                                uint32_t *rep, uint32_t *weight)
+{
+    uint32_t rows = (uint32_t)in->rows;
+    row_hash *hs = snig__malloc(ctx, (rows ? rows : 1) * sizeof *hs);
+    if (hs == NULL)
+        return SNIG_NOMEM;
+    for (uint32_t r = 0; r < rows; r++) {
+        hs[r] = (row_hash){.h = hash_row(in, r), .r = r};
+        rep[r] = r;
+        weight[r] = 1;
+    }
+    qsort(hs, rows, sizeof *hs, cmp_hash);
+    for (uint32_t a = 0; a < rows;) {
+        uint32_t e = a + 1;
+        while (e < rows && hs[e].h == hs[a].h)
+            e++;
+        /* within a run, rows are in index order: the first of each set of
+         * equal rows is its representative */
+        for (uint32_t i = a + 1; i < e; i++) {
+            for (uint32_t j = a; j < i; j++) {
+                uint32_t cand = hs[j].r;
+                if (rep[cand] == cand && rows_equal(in, cand, hs[i].r)) {
+                    rep[hs[i].r] = cand;
+                    weight[hs[i].r] = 0;
+                    weight[cand]++;
+                    break;
+                }
+            }
+        }
+        a = e;
+    }
+    snig__free(ctx, hs);
+    return SNIG_OK;
+}

@@ -1,0 +1,80 @@
+/* Shared by the cuda engine's .cu files only: the kernels' arguments, their
+ * launch shapes, and the check that turns a CUDA error into a message. */
+#ifndef SNIG_CUDA_INTERNAL_CUH
+#define SNIG_CUDA_INTERNAL_CUH
+
+#include "cuda_engine.h"
+
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+/* Threads of a block: the layer kernel gives each one output neuron. */
+#define SNIG_CUDA_THREADS 256
+/* Input neurons of Y staged in shared memory per step, for each of the
+ * SNIG_CUDA_ROWS rows: 4 x 2048 floats = 32 KiB (under the 48 KiB that
+ * needs no opt-in). */
+#define SNIG_CUDA_SECTION 2048
+/* About how many blocks a layer kernel launches (grid-stride over rows). */
+#define SNIG_CUDA_BLOCKS 8192
+
+/* Clears the batch's state and spreads its input rows into dense Y. */
+struct snig_input_args {
+    uint32_t m;                      /* rows of this batch (set per batch) */
+    uint32_t n;
+    uint32_t layers;
+    const uint64_t *rowptr;
+    const snig_cuda_entry *entries;
+    float *y;
+    uint32_t *list;
+    uint32_t *rownz;
+    uint32_t *rowsat;
+    uint8_t *status;
+    uint32_t *count;                 /* layers + 1 */
+    unsigned long long *stats;       /* 2 x layers */
+};
+
+/* One layer for the live rows of `list` (count of them in *count). */
+struct snig_layer_args {
+    const uint32_t *colptr;
+    const uint16_t *idx;
+    const float *val;                /* NULL: every weight is `uniform` */
+    const float *bias;               /* NULL: every bias is bias_scalar */
+    float uniform;
+    float bias_scalar;
+    uint32_t n;
+    const float *yin;
+    float *yout;
+    const uint32_t *list;
+    const uint32_t *count;
+    uint32_t *rownz;
+    uint32_t *rowsat;
+};
+
+/* Keeps the rows a layer left nonzero, retires saturated ones. */
+struct snig_compact_args {
+    const uint32_t *list_in;
+    const uint32_t *count_in;
+    uint32_t *list_out;
+    uint32_t *count_out;
+    uint32_t *rownz;
+    uint32_t *rowsat;
+    uint32_t colblocks;              /* blocks across the neurons */
+    int retire;
+    int last;
+    uint8_t *status;
+    const uint32_t *mult;
+    unsigned long long *live;
+    unsigned long long *retired;
+};
+
+/* The kernels' addresses, for graph kernel nodes (kernel.cu). */
+const void *snig_cuda_input_kernel(void);
+const void *snig_cuda_layer_kernel(void);
+const void *snig_cuda_compact_kernel(void);
+
+/* 0 when e is cudaSuccess; else writes "file:line: what: reason" to err and
+ * returns -1 (device.cu). */
+int snig_cuda_check(cudaError_t e, const char *what, const char *file,
+                    int line, char *err);
+
+#endif /* SNIG_CUDA_INTERNAL_CUH */

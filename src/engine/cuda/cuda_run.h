@@ -1,0 +1,44 @@
+/* One run of the cuda engine as its C parts share it: the packed network,
+ * the plan, the batch counter the GPU workers fetch from (SNIG's host task
+ * graph: whoever is free takes the next batch, so faster GPUs take more). */
+#ifndef SNIG_CUDA_RUN_H
+#define SNIG_CUDA_RUN_H
+
+#include "../engine.h"
+#include "cuda_engine.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+typedef struct snig_cuda_run {
+    const snig_job *job;
+    snig_result *res;
+    snig_cuda_setup setup;       /* device set by each worker */
+    snig_cuda_plan plan;
+    int shortcuts;
+    uint64_t batches;
+    atomic_uint_least64_t next;  /* the next batch to take */
+    atomic_int stop;             /* a worker failed: the others stop */
+} snig_cuda_run;
+
+/* One GPU's worker; its scratch is allocated by the calling thread (the
+ * context's allocator is not for other threads). */
+typedef struct snig_cuda_worker {
+    snig_cuda_run *run;
+    int device;
+    uint32_t *rep_of;            /* batch: representative of each row */
+    uint32_t *reps;              /* batch: first row of each representative */
+    uint32_t *table;             /* dedup hash table */
+    pthread_t thread;
+    int started;
+    int rc;                      /* 0 or -1 with err */
+    char err[SNIG_CUDA_ERRLEN];
+    uint64_t batches_done;
+    uint64_t device_bytes;
+} snig_cuda_worker;
+
+/* The worker's thread: creates its GPU's graph, runs batches until none is
+ * left, merges their results into run->res. */
+void *snig_cuda_worker_main(void *arg);
+
+#endif /* SNIG_CUDA_RUN_H */

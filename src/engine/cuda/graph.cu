@@ -1,0 +1,383 @@
+// One GPU's part of the cuda engine: its memory (one allocation cut as
+// plan.h says), its page-locked staging, and the CUDA Graph of a batch.
+//
+// The graph, built and instantiated once, relaunched for every batch:
+//
+//   copy rowptr, copy mult, copy entries  ->  input kernel
+//   input -> K0 -> C0 -> K1 -> C1 -> ... -> K(L-1) -> C(L-1)
+//   streaming only: copy W_l -> K_l, and K_(l-B) -> copy W_l
+//
+// K_l is the layer kernel, C_l the compaction of live rows.  With B weight
+// buffers, layer l uses buffer l mod B, so the copy of layer l waits for the
+// kernel of layer l - B, the last reader of that buffer; the copies of the
+// first B layers start with the graph and overlap the input step.  Per batch
+// only the sizes of the three input copies and the row count of the input
+// kernel change (cudaGraphExecMemcpyNodeSetParams1D and
+// cudaGraphExecKernelNodeSetParams): nothing is rebuilt.
+#include "cuda_internal.cuh"
+#include "host/pack_math.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct snig_cuda_dev {
+    snig_cuda_setup s;
+    snig_cuda_plan plan;
+    unsigned char *mem;               // the one device allocation
+    cudaStream_t stream;
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    cudaGraphNode_t copy_rowptr, copy_mult, copy_entries, input_node;
+    snig_input_args input;
+    dim3 input_grid;
+    snig_cuda_io io;
+    bool stream_made;
+};
+
+#define CHECK_CUDA(call, err) \
+    snig_cuda_check((call), #call, __FILE__, __LINE__, (err))
+
+static uint32_t min_u32(uint64_t a, uint64_t b)
+{
+    uint64_t m = a < b ? a : b;
+    return m > 0xffffffffu ? 0xffffffffu : (uint32_t)m;
+}
+
+static int add_copy(cudaGraphNode_t *node, cudaGraph_t g,
+                    const cudaGraphNode_t *deps, size_t ndeps, void *dst,
+                    const void *src, size_t bytes, char *err)
+{
+    return CHECK_CUDA(cudaGraphAddMemcpyNode1D(node, g, deps, ndeps, dst, src,
+                                               bytes, cudaMemcpyHostToDevice),
+                      err);
+}
+
+static int add_kernel(cudaGraphNode_t *node, cudaGraph_t g,
+                      const cudaGraphNode_t *deps, size_t ndeps,
+                      const void *fn, dim3 grid, void *args, char *err)
+{
+    void *params[1] = {args};
+    cudaKernelNodeParams p = {};
+    p.func = const_cast<void *>(fn);
+    p.gridDim = grid;
+    p.blockDim = dim3(SNIG_CUDA_THREADS, 1, 1);
+    p.sharedMemBytes = 0;
+    p.kernelParams = params;   // copied by the call
+    p.extra = NULL;
+    return CHECK_CUDA(cudaGraphAddKernelNode(node, g, deps, ndeps, &p), err);
+}
+
+// The weights of layer l on the device.
+static const unsigned char *layer_weights(const snig_cuda_dev *d, uint32_t l)
+{
+    const unsigned char *base = d->mem + d->plan.layout.weights;
+    if (d->plan.resident)
+        return base + d->s.pack[l].offset;
+    return base + (uint64_t)(l % (uint32_t)d->plan.buffers) *
+                      d->s.max_layer_bytes;
+}
+
+static int build_graph(snig_cuda_dev *d, char *err)
+{
+    const snig_cuda_layout *lay = &d->plan.layout;
+    const uint32_t n = d->s.neurons, layers = d->s.layers;
+    const uint32_t batch = d->plan.batch;
+    unsigned char *m = d->mem;
+    float *y[2] = {(float *)(m + lay->y[0]), (float *)(m + lay->y[1])};
+    uint32_t *list[2] = {(uint32_t *)(m + lay->list[0]),
+                         (uint32_t *)(m + lay->list[1])};
+    uint32_t *rownz = (uint32_t *)(m + lay->rownz);
+    uint32_t *rowsat = (uint32_t *)(m + lay->rowsat);
+    uint8_t *status = m + lay->status;
+    uint32_t *count = (uint32_t *)(m + lay->count);
+    unsigned long long *stats = (unsigned long long *)(m + lay->stats);
+    const uint32_t colblocks = (n + SNIG_CUDA_THREADS - 1) / SNIG_CUDA_THREADS;
+    const uint32_t tiles = (batch + SNIG_CUDA_ROWS - 1) / SNIG_CUDA_ROWS;
+    const dim3 layer_grid(colblocks,
+                          min_u32(tiles, SNIG_CUDA_BLOCKS / colblocks > 0
+                                             ? SNIG_CUDA_BLOCKS / colblocks
+                                             : 1));
+    const dim3 compact_grid(
+        min_u32((batch + SNIG_CUDA_THREADS - 1) / SNIG_CUDA_THREADS, 1024));
+    const int streaming = !d->plan.resident;
+    const uint32_t B = (uint32_t)d->plan.buffers;
+    cudaGraphNode_t *kernels = NULL;
+    int rc = -1;
+
+    kernels = (cudaGraphNode_t *)calloc(layers, sizeof *kernels);
+    if (kernels == NULL) {
+        snprintf(err, SNIG_CUDA_ERRLEN, "%s:%d: out of host memory", __FILE__,
+                 __LINE__);
+        goto cleanup;
+    }
+    if (CHECK_CUDA(cudaGraphCreate(&d->graph, 0), err))
+        goto cleanup;
+
+    // Input: sizes are those of a full batch here, set per batch later.
+    if (add_copy(&d->copy_rowptr, d->graph, NULL, 0, m + lay->rowptr,
+                 d->io.rowptr, ((size_t)batch + 1) * sizeof(uint64_t), err) ||
+        add_copy(&d->copy_mult, d->graph, NULL, 0, m + lay->mult, d->io.mult,
+                 (size_t)batch * sizeof(uint32_t), err) ||
+        add_copy(&d->copy_entries, d->graph, NULL, 0, m + lay->entries,
+                 d->io.entries,
+                 (size_t)(d->plan.max_entries ? d->plan.max_entries : 1) *
+                     sizeof(snig_cuda_entry),
+                 err))
+        goto cleanup;
+    {
+        snig_input_args *a = &d->input;
+        a->m = batch;
+        a->n = n;
+        a->layers = layers;
+        a->rowptr = (const uint64_t *)(m + lay->rowptr);
+        a->entries = (const snig_cuda_entry *)(m + lay->entries);
+        a->y = y[0];
+        a->list = list[0];
+        a->rownz = rownz;
+        a->rowsat = rowsat;
+        a->status = status;
+        a->count = count;
+        a->stats = stats;
+        d->input_grid = dim3(min_u32(batch, 4096));
+        cudaGraphNode_t deps[3] = {d->copy_rowptr, d->copy_mult,
+                                   d->copy_entries};
+        if (add_kernel(&d->input_node, d->graph, deps, 3,
+                       snig_cuda_input_kernel(), d->input_grid, a, err))
+            goto cleanup;
+    }
+
+    {
+        cudaGraphNode_t prev = d->input_node;
+        for (uint32_t l = 0; l < layers; l++) {
+            const snig_pack_layer *p = &d->s.pack[l];
+            const unsigned char *w = layer_weights(d, l);
+            cudaGraphNode_t deps[2] = {prev, NULL};
+            size_t ndeps = 1;
+            if (streaming) {
+                cudaGraphNode_t copy;
+                // Buffer l mod B was last read by the kernel of layer l - B.
+                if (add_copy(&copy, d->graph, l >= B ? &kernels[l - B] : NULL,
+                             l >= B ? 1 : 0, (void *)w,
+                             (const unsigned char *)d->s.arena + p->offset,
+                             p->bytes, err))
+                    goto cleanup;
+                deps[ndeps++] = copy;
+            }
+            snig_layer_args la;
+            la.colptr = (const uint32_t *)w;
+            la.idx = (const uint16_t *)(w + p->idx_off);
+            la.val = p->val_off ? (const float *)(w + p->val_off) : NULL;
+            la.bias = p->bias_off ? (const float *)(w + p->bias_off) : NULL;
+            la.uniform = p->uniform;
+            la.bias_scalar = p->bias_scalar;
+            la.n = n;
+            la.yin = y[l % 2];
+            la.yout = y[(l + 1) % 2];
+            la.list = list[l % 2];
+            la.count = count + l;
+            la.rownz = rownz;
+            la.rowsat = rowsat;
+            if (add_kernel(&kernels[l], d->graph, deps, ndeps,
+                           snig_cuda_layer_kernel(), layer_grid, &la, err))
+                goto cleanup;
+
+            snig_compact_args ca;
+            ca.list_in = list[l % 2];
+            ca.count_in = count + l;
+            ca.list_out = list[(l + 1) % 2];
+            ca.count_out = count + l + 1;
+            ca.rownz = rownz;
+            ca.rowsat = rowsat;
+            ca.colblocks = colblocks;
+            ca.retire = d->s.retire[l];
+            ca.last = l + 1 == layers;
+            ca.status = status;
+            ca.mult = (const uint32_t *)(m + lay->mult);
+            ca.live = stats + l;
+            ca.retired = stats + layers + l;
+            cudaGraphNode_t compact;
+            if (add_kernel(&compact, d->graph, &kernels[l], 1,
+                           snig_cuda_compact_kernel(), compact_grid, &ca, err))
+                goto cleanup;
+            prev = compact;
+        }
+    }
+    if (CHECK_CUDA(cudaGraphInstantiate(&d->exec, d->graph, 0), err))
+        goto cleanup;
+    rc = 0;
+cleanup:
+    free(kernels);
+    return rc;
+}
+
+static int alloc_io(snig_cuda_dev *d, char *err)
+{
+    const uint64_t batch = d->plan.batch;
+    const uint64_t entries = d->plan.max_entries ? d->plan.max_entries : 1;
+    snig_cuda_io *io = &d->io;
+    if (snig_cuda_pinned_alloc((void **)&io->rowptr,
+                               (batch + 1) * sizeof *io->rowptr, err) ||
+        snig_cuda_pinned_alloc((void **)&io->mult, batch * sizeof *io->mult,
+                               err) ||
+        snig_cuda_pinned_alloc((void **)&io->entries,
+                               entries * sizeof *io->entries, err) ||
+        snig_cuda_pinned_alloc((void **)&io->status, batch, err) ||
+        snig_cuda_pinned_alloc((void **)&io->stats,
+                               2 * (uint64_t)d->s.layers * sizeof *io->stats,
+                               err))
+        return -1;
+    if (d->s.keep_values &&
+        snig_cuda_pinned_alloc((void **)&io->values,
+                               batch * d->s.neurons * sizeof *io->values, err))
+        return -1;
+    return 0;
+}
+
+int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
+                      snig_cuda_dev **out, char *err)
+{
+    snig_cuda_dev *d = NULL;
+    int rc = -1;
+    *out = NULL;
+    if (s->layers == 0 || plan->batch == 0 || s->neurons == 0) {
+        snprintf(err, SNIG_CUDA_ERRLEN, "%s:%d: empty network or batch",
+                 __FILE__, __LINE__);
+        return -1;
+    }
+    d = (snig_cuda_dev *)calloc(1, sizeof *d);
+    if (d == NULL) {
+        snprintf(err, SNIG_CUDA_ERRLEN, "%s:%d: out of host memory", __FILE__,
+                 __LINE__);
+        return -1;
+    }
+    d->s = *s;
+    d->plan = *plan;
+    if (CHECK_CUDA(cudaSetDevice(s->device), err) ||
+        CHECK_CUDA(cudaStreamCreateWithFlags(&d->stream,
+                                             cudaStreamNonBlocking),
+                   err))
+        goto cleanup;
+    d->stream_made = true;
+    if (CHECK_CUDA(cudaMalloc((void **)&d->mem, plan->layout.total), err)) {
+        d->mem = NULL;
+        goto cleanup;
+    }
+    if (alloc_io(d, err))
+        goto cleanup;
+    if (plan->resident &&
+        (CHECK_CUDA(cudaMemcpyAsync(d->mem + plan->layout.weights, s->arena,
+                                    s->arena_bytes, cudaMemcpyHostToDevice,
+                                    d->stream),
+                    err) ||
+         CHECK_CUDA(cudaStreamSynchronize(d->stream), err)))
+        goto cleanup;
+    if (build_graph(d, err))
+        goto cleanup;
+    *out = d;
+    d = NULL;
+    rc = 0;
+cleanup:
+    snig_cuda_dev_free(&d);
+    return rc;
+}
+
+snig_cuda_io *snig_cuda_dev_io(snig_cuda_dev *d)
+{
+    return &d->io;
+}
+
+uint64_t snig_cuda_dev_bytes(const snig_cuda_dev *d)
+{
+    return d != NULL && d->mem != NULL ? d->plan.layout.total : 0;
+}
+
+int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz, char *err)
+{
+    const snig_cuda_layout *lay = &d->plan.layout;
+    const uint32_t layers = d->s.layers;
+    if (m == 0 || m > d->plan.batch || nnz > d->plan.max_entries ||
+        d->io.rowptr[m] != nnz) {
+        snprintf(err, SNIG_CUDA_ERRLEN,
+                 "%s:%d: batch of %u rows and %llu entries does not fit the "
+                 "plan (%u rows, %llu entries)",
+                 __FILE__, __LINE__, m, (unsigned long long)nnz,
+                 d->plan.batch, (unsigned long long)d->plan.max_entries);
+        return -1;
+    }
+    snig_input_args a = d->input;
+    a.m = m;
+    void *params[1] = {&a};
+    cudaKernelNodeParams p = {};
+    p.func = const_cast<void *>(snig_cuda_input_kernel());
+    p.gridDim = d->input_grid;
+    p.blockDim = dim3(SNIG_CUDA_THREADS, 1, 1);
+    p.kernelParams = params;
+    const float *yfinal = (const float *)(d->mem + lay->y[layers % 2]);
+    if (CHECK_CUDA(cudaSetDevice(d->s.device), err) ||
+        CHECK_CUDA(cudaGraphExecMemcpyNodeSetParams1D(
+                       d->exec, d->copy_rowptr, d->mem + lay->rowptr,
+                       d->io.rowptr, ((size_t)m + 1) * sizeof(uint64_t),
+                       cudaMemcpyHostToDevice),
+                   err) ||
+        CHECK_CUDA(cudaGraphExecMemcpyNodeSetParams1D(
+                       d->exec, d->copy_mult, d->mem + lay->mult, d->io.mult,
+                       (size_t)m * sizeof(uint32_t), cudaMemcpyHostToDevice),
+                   err) ||
+        CHECK_CUDA(cudaGraphExecMemcpyNodeSetParams1D(
+                       d->exec, d->copy_entries, d->mem + lay->entries,
+                       d->io.entries,
+                       (size_t)(nnz ? nnz : 1) * sizeof(snig_cuda_entry),
+                       cudaMemcpyHostToDevice),
+                   err) ||
+        CHECK_CUDA(cudaGraphExecKernelNodeSetParams(d->exec, d->input_node, &p),
+                   err) ||
+        CHECK_CUDA(cudaGraphLaunch(d->exec, d->stream), err) ||
+        CHECK_CUDA(cudaMemcpyAsync(d->io.status, d->mem + lay->status, m,
+                                   cudaMemcpyDeviceToHost, d->stream),
+                   err) ||
+        CHECK_CUDA(cudaMemcpyAsync(d->io.stats, d->mem + lay->stats,
+                                   2 * (size_t)layers * sizeof(uint64_t),
+                                   cudaMemcpyDeviceToHost, d->stream),
+                   err))
+        return -1;
+    if (d->s.keep_values &&
+        CHECK_CUDA(cudaMemcpyAsync(d->io.values, yfinal,
+                                   (size_t)m * d->s.neurons * sizeof(float),
+                                   cudaMemcpyDeviceToHost, d->stream),
+                   err))
+        return -1;
+    if (CHECK_CUDA(cudaStreamSynchronize(d->stream), err) ||
+        CHECK_CUDA(cudaGetLastError(), err))
+        return -1;
+    return 0;
+}
+
+void snig_cuda_dev_free(snig_cuda_dev **dp)
+{
+    snig_cuda_dev *d = dp != NULL ? *dp : NULL;
+    if (d == NULL)
+        return;
+    // Errors are ignored here: this runs on failure paths too, and there is
+    // nothing better to do than to give everything back.
+    (void)cudaSetDevice(d->s.device);
+    if (d->stream_made)
+        (void)cudaStreamSynchronize(d->stream);
+    if (d->exec != NULL)
+        (void)cudaGraphExecDestroy(d->exec);
+    if (d->graph != NULL)
+        (void)cudaGraphDestroy(d->graph);
+    if (d->mem != NULL)
+        (void)cudaFree(d->mem);
+    if (d->stream_made)
+        (void)cudaStreamDestroy(d->stream);
+    snig_cuda_pinned_free(d->io.rowptr);
+    snig_cuda_pinned_free(d->io.mult);
+    snig_cuda_pinned_free(d->io.entries);
+    snig_cuda_pinned_free(d->io.status);
+    snig_cuda_pinned_free(d->io.stats);
+    snig_cuda_pinned_free(d->io.values);
+    (void)cudaGetLastError();   // leave no error behind for the next call
+    free(d);
+    *dp = NULL;
+}

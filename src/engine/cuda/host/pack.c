@@ -1,0 +1,148 @@
+/* Packing of a layer for the cuda engine (see pack.h) and a host emulation
+ * of the kernel's arithmetic, so that CI, which has no GPU, tests both. */
+#include "pack.h"
+#include "pack_math.h"
+
+#include <string.h>
+
+static uint64_t align_up(uint64_t x, uint64_t a)
+{
+    return (x + a - 1) / a * a;
+}
+
+int snig_pack_plan(snig_pack_layer *d, uint32_t n, uint64_t nnz,
+                   int has_values, int per_neuron_bias)
+{
+    if (n == 0 || n > SNIG_PACK_MAX_NEURONS || nnz > (uint64_t)n * n ||
+        nnz >= UINT32_MAX / 8)
+        return 0;
+    uint64_t at = align_up(((uint64_t)n + 1) * sizeof(uint32_t), 16);
+    d->nnz = (uint32_t)nnz;
+    d->idx_off = (uint32_t)at;
+    at = align_up(at + nnz * sizeof(uint16_t), 16);
+    d->val_off = 0;
+    if (has_values) {
+        d->val_off = (uint32_t)at;
+        at = align_up(at + nnz * sizeof(float), 16);
+    }
+    d->bias_off = 0;
+    if (per_neuron_bias) {
+        d->bias_off = (uint32_t)at;
+        at = align_up(at + (uint64_t)n * sizeof(float), 16);
+    }
+    d->bytes = align_up(at, 256);
+    d->uniform = 0.0f;
+    d->bias_scalar = 0.0f;
+    d->maps_saturated = 0;
+    return 1;
+}
+
+int snig_pack_uniform(const float *val, uint64_t nnz)
+{
+    for (uint64_t k = 1; k < nnz; k++)
+        if (memcmp(&val[k], &val[0], sizeof val[0]) != 0)
+            return 0;
+    return 1;
+}
+
+/* The all-32 row through the packed layer, summed as the kernel sums it:
+ * the saturation shortcut is exact because this is the very computation the
+ * kernel would do. */
+static int maps_saturated(const snig_pack_layer *d, uint32_t n,
+                          const uint32_t *colptr, const float *val, const float *bias)
+{
+    for (uint32_t j = 0; j < n; j++) {
+        float z = 0.0f;
+        for (uint32_t k = colptr[j]; k < colptr[j + 1]; k++)
+            z = snig_pack_madd(z, SNIG_YMAX, val ? val[k] : d->uniform);
+        if (snig_activate(z, bias ? bias[j] : d->bias_scalar) != SNIG_YMAX)
+            return 0;
+    }
+    return 1;
+}
+
+void snig_pack_fill(snig_pack_layer *d, uint32_t n, const uint32_t *rowptr,
+                    const uint16_t *col16, const uint32_t *col32,
+                    const float *val, float uniform, const float *bias,
+                    float bias_scalar, void *blob, uint32_t *cursor)
+{
+    unsigned char *b = blob;
+    uint32_t *colptr = (uint32_t *)b;
+    uint16_t *idx = (uint16_t *)(b + d->idx_off);
+    float *pval = d->val_off ? (float *)(b + d->val_off) : NULL;
+    float *pbias = d->bias_off ? (float *)(b + d->bias_off) : NULL;
+
+    memset(blob, 0, d->bytes);
+    d->uniform = val && !pval ? (d->nnz ? val[0] : 0.0f) : uniform;
+    d->bias_scalar = bias_scalar;
+    /* Count per output neuron, then place the entries visiting the inputs in
+     * increasing order, so each column comes out sorted by input neuron. */
+    memset(cursor, 0, (size_t)n * sizeof *cursor);
+    for (uint32_t k = 0; k < d->nnz; k++)
+        cursor[col16 ? col16[k] : col32[k]]++;
+    colptr[0] = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        colptr[j + 1] = colptr[j] + cursor[j];
+        cursor[j] = colptr[j];
+    }
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t k = rowptr[i]; k < rowptr[i + 1]; k++) {
+            uint32_t j = col16 ? col16[k] : col32[k];
+            uint32_t at = cursor[j]++;
+            idx[at] = (uint16_t)i;
+            if (pval)
+                pval[at] = val[k];
+        }
+    if (pbias)
+        memcpy(pbias, bias, (size_t)n * sizeof *pbias);
+    d->maps_saturated = maps_saturated(d, n, colptr, pval, pbias);
+}
+
+void snig_pack_emulate(const snig_pack_layer *d, const void *blob, uint32_t n,
+                       uint32_t section, const float *yin, float *yout,
+                       uint32_t rows, float *acc, uint32_t *cursor)
+{
+    const unsigned char *b = blob;
+    const uint32_t *colptr = (const uint32_t *)b;
+    const uint16_t *idx = (const uint16_t *)(b + d->idx_off);
+    const float *val = d->val_off ? (const float *)(b + d->val_off) : NULL;
+    const float *bias = d->bias_off ? (const float *)(b + d->bias_off) : NULL;
+    float ys[SNIG_CUDA_ROWS * SNIG_PACK_EMULATE_SECTION];
+
+    if (section == 0 || section > SNIG_PACK_EMULATE_SECTION)
+        section = SNIG_PACK_EMULATE_SECTION;
+    for (uint32_t r0 = 0; r0 < rows; r0 += SNIG_CUDA_ROWS) {
+        for (uint32_t j = 0; j < n; j++) {
+            cursor[j] = colptr[j];
+            for (int r = 0; r < SNIG_CUDA_ROWS; r++)
+                acc[(size_t)j * SNIG_CUDA_ROWS + r] = 0.0f;
+        }
+        for (uint32_t s0 = 0; s0 < n; s0 += section) {
+            uint32_t len = n - s0 < section ? n - s0 : section;
+            int any = 0;
+            /* The kernel's shared-memory load: rows past the end are zeros,
+             * and the zero test is the block's vote. */
+            for (int r = 0; r < SNIG_CUDA_ROWS; r++)
+                for (uint32_t i = 0; i < len; i++) {
+                    float v = r0 + r < rows
+                                  ? yin[(size_t)(r0 + r) * n + s0 + i]
+                                  : 0.0f;
+                    ys[r * section + i] = v;
+                    any |= v != 0.0f;
+                }
+            for (uint32_t j = 0; j < n; j++)
+                cursor[j] =
+                    any ? snig_pack_section(idx, val, d->uniform, cursor[j],
+                                            colptr[j + 1], s0, s0 + len, ys,
+                                            section,
+                                            acc + (size_t)j * SNIG_CUDA_ROWS)
+                        : snig_pack_skip(idx, cursor[j], colptr[j + 1],
+                                         s0 + len);
+        }
+        for (uint32_t j = 0; j < n; j++)
+            for (int r = 0; r < SNIG_CUDA_ROWS && r0 + r < rows; r++)
+                yout[(size_t)(r0 + r) * n + j] =
+                    snig_activate(acc[(size_t)j * SNIG_CUDA_ROWS + r],
+                                  bias ? bias[j] : d->bias_scalar);
+    }
+}

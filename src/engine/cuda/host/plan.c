@@ -1,0 +1,120 @@
+/* Memory layout and batch choice of the cuda engine (see plan.h). */
+#include "plan.h"
+
+static uint64_t take(uint64_t *at, uint64_t bytes)
+{
+    uint64_t start = *at;
+    *at += (bytes + 255) / 256 * 256;   /* every buffer 256-aligned */
+    return start;
+}
+
+void snig_cuda_layout_make(snig_cuda_layout *lay, uint32_t n, uint32_t layers,
+                           uint32_t batch, uint64_t max_entries,
+                           uint64_t weight_bytes)
+{
+    uint64_t at = 0;
+    uint64_t b = batch;
+    lay->weights = take(&at, weight_bytes);
+    for (int i = 0; i < 2; i++)
+        lay->y[i] = take(&at, b * n * sizeof(float));
+    for (int i = 0; i < 2; i++)
+        lay->list[i] = take(&at, b * sizeof(uint32_t));
+    lay->rownz = take(&at, b * sizeof(uint32_t));
+    lay->rowsat = take(&at, b * sizeof(uint32_t));
+    lay->status = take(&at, b);
+    lay->rowptr = take(&at, (b + 1) * sizeof(uint64_t));
+    lay->mult = take(&at, b * sizeof(uint32_t));
+    lay->entries = take(&at, (max_entries ? max_entries : 1) *
+                                 sizeof(snig_cuda_entry));
+    lay->count = take(&at, ((uint64_t)layers + 1) * sizeof(uint32_t));
+    lay->stats = take(&at, 2 * (uint64_t)layers * sizeof(uint64_t));
+    lay->total = at;
+}
+
+uint64_t snig_cuda_max_entries(const uint64_t *rowptr, uint64_t rows,
+                               uint32_t batch)
+{
+    uint64_t most = 0;
+    for (uint64_t r = 0; batch > 0 && r < rows; r += batch) {
+        uint64_t end = rows - r < batch ? rows : r + batch;
+        if (rowptr[end] - rowptr[r] > most)
+            most = rowptr[end] - rowptr[r];
+    }
+    return most;
+}
+
+/* The largest batch <= start whose layout fits the budget, 0 when none. */
+static uint32_t fit_batch(snig_cuda_plan *p, uint32_t n, uint32_t layers,
+                          const uint64_t *rowptr, uint64_t rows,
+                          uint64_t weights, uint64_t budget, uint32_t start,
+                          int exact)
+{
+    uint32_t batch = start;
+    while (batch > 0) {
+        p->max_entries = snig_cuda_max_entries(rowptr, rows, batch);
+        snig_cuda_layout_make(&p->layout, n, layers, batch, p->max_entries,
+                              weights);
+        if (p->layout.total <= budget)
+            return batch;
+        if (exact)
+            return 0;
+        /* Shrink in proportion to the excess of the per-row part, and by
+         * at least one row so the loop ends. */
+        uint64_t fixed = weights + 64 * 1024 + 24 * (uint64_t)layers;
+        uint64_t want = budget > fixed
+                            ? (uint64_t)((double)batch * (double)(budget - fixed) /
+                                         (double)(p->layout.total - weights))
+                            : 0;
+        batch = want < batch ? (uint32_t)want : batch - 1;
+    }
+    return 0;
+}
+
+int snig_cuda_plan_make(snig_cuda_plan *p, uint32_t n, uint32_t layers,
+                        const uint64_t *rowptr, uint64_t rows,
+                        uint64_t arena_bytes, uint64_t max_layer_bytes,
+                        uint64_t budget, uint32_t want_batch,
+                        int want_buffers, int gpus)
+{
+    uint64_t per_gpu = gpus > 1 ? (rows + (uint64_t)gpus - 1) / gpus : rows;
+    uint64_t start = want_batch ? want_batch : per_gpu;
+    if (start > rows)
+        start = rows;
+    if (start > SNIG_CUDA_MAX_BATCH)
+        start = SNIG_CUDA_MAX_BATCH;
+    if (start == 0)
+        start = 1;
+    int buffers = want_buffers > 0 ? want_buffers : 2;
+    if ((uint32_t)buffers > layers)
+        buffers = (int)(layers ? layers : 1);
+    p->buffers = buffers;
+    /* A caller's batch is taken as given (fewer rows only at the end), the
+     * engine's own is the largest that fits. */
+    int exact = want_batch != 0;
+    /* Resident weights unless that leaves room for small batches only (each
+     * batch runs every layer, so tiny batches cost more than streaming). */
+    uint32_t good = start < 1024 ? (uint32_t)start : 1024;
+    p->resident = 1;
+    p->batch = fit_batch(p, n, layers, rowptr, rows, arena_bytes, budget,
+                         (uint32_t)start, exact);
+    if (p->batch >= good)
+        return 1;
+    uint32_t resident_batch = p->batch;
+    p->resident = 0;
+    p->batch = fit_batch(p, n, layers, rowptr, rows,
+                         (uint64_t)buffers * max_layer_bytes, budget,
+                         (uint32_t)start, exact);
+    if (p->batch > resident_batch)
+        return 1;
+    if (resident_batch > 0) {
+        p->resident = 1;
+        p->batch = fit_batch(p, n, layers, rowptr, rows, arena_bytes, budget,
+                             resident_batch, 1);
+        return 1;
+    }
+    /* Tell the caller the least it would take: one row, streaming. */
+    p->max_entries = snig_cuda_max_entries(rowptr, rows, 1);
+    snig_cuda_layout_make(&p->layout, n, layers, 1, p->max_entries,
+                          (uint64_t)buffers * max_layer_bytes);
+    return 0;
+}

@@ -1,0 +1,289 @@
+/* Dynamic work distribution (--dynamic): rank 0 holds the rows and hands
+ * them out in batches to whichever rank asks, so a rank whose rows die
+ * early simply asks again.  Rank 0 runs batches too, answering requests
+ * between its own batches.
+ *
+ * Messages (one each, so a request or a batch is never half received):
+ *   request  worker -> 0: u64 {status, start, rows}, then rows alive bytes
+ *            and, with keep_values, rows x N floats of the previous batch
+ *            (rows = 0 in the first request);
+ *   work     0 -> worker: u64 {start, rows, nonzeros}, then rows + 1
+ *            offsets (u64), the columns (u32) and values (float); rows = 0
+ *            means stop.
+ * A failed batch is reported in the next request; rank 0 then stops handing
+ * out work and the caller agrees on the status. */
+#include "mpi_private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Rows per batch: --batch, else about four batches per rank. */
+static uint64_t batch_rows(const snig_job *job, uint64_t rows, int size)
+{
+    if (job->opt->batch > 0)
+        return job->opt->batch;
+    uint64_t b = rows / (4 * (uint64_t)size) + 1;
+    return b < 64 ? 64 : (b > 8192 ? 8192 : b);
+}
+
+/* Rank 0: a work message for rows [start, start + n) of in. */
+static snig_status send_work(snig_ctx *ctx, const snig_inputs *in,
+                             uint64_t start, uint64_t n, int to)
+{
+    uint64_t a = n ? in->rowptr[start] : 0;
+    uint64_t nnz = n ? in->rowptr[start + n] - a : 0;
+    if (n == 0) {
+        uint64_t stop[3] = {start, 0, 0};
+        snig__mpi_send(stop, sizeof stop, to, SNIG_MPI_TAG_WORK);
+        return SNIG_OK;
+    }
+    size_t bytes = 3 * sizeof(uint64_t) + (n ? (n + 1) * sizeof(uint64_t) : 0) +
+                   nnz * (sizeof(uint32_t) + sizeof(float));
+    unsigned char *m = snig__malloc(ctx, bytes);
+    if (m == NULL)
+        return SNIG_NOMEM;
+    uint64_t head[3] = {start, n, nnz};
+    unsigned char *p = m;
+    memcpy(p, head, sizeof head);
+    p += sizeof head;
+    for (uint64_t r = 0; n > 0 && r <= n; r++, p += sizeof(uint64_t)) {
+        uint64_t off = in->rowptr[start + r] - a;
+        memcpy(p, &off, sizeof off);
+    }
+    if (nnz > 0) {
+        memcpy(p, in->col + a, nnz * sizeof(uint32_t));
+        p += nnz * sizeof(uint32_t);
+        memcpy(p, in->val + a, nnz * sizeof(float));
+    }
+    snig__mpi_send(m, bytes, to, SNIG_MPI_TAG_WORK);
+    snig__free(ctx, m);
+    return SNIG_OK;
+}
+
+/* Receives one whole message of unknown length from `from` with `tag` into
+ * buf (cap bytes), grown when too small.  A message that cannot be received
+ * leaves its sender waiting forever, so running out of memory here ends the
+ * job (MPI_Abort), the one place snig does so: no rank could go on. */
+static size_t recv_any(snig_ctx *ctx, int from, int tag, unsigned char **buf,
+                       size_t *cap, int *source)
+{
+    MPI_Status s;
+    int count = 0;
+    MPI_Probe(from, tag, MPI_COMM_WORLD, &s);
+    MPI_Get_count(&s, MPI_BYTE, &count);
+    *source = s.MPI_SOURCE;
+    if ((size_t)count > *cap || *buf == NULL) {
+        unsigned char *p = snig__realloc(ctx, *buf, (size_t)count);
+        if (p == NULL) {
+            fprintf(stderr, "snig: mpi: out of memory receiving %d bytes\n",
+                    count);
+            MPI_Abort(MPI_COMM_WORLD, 2);
+        }
+        *buf = p;
+        *cap = (size_t)count;
+    }
+    MPI_Recv(*buf, count, MPI_BYTE, s.MPI_SOURCE, tag, MPI_COMM_WORLD,
+             MPI_STATUS_IGNORE);
+    return (size_t)count;
+}
+
+/* Copies a finished batch's alive flags (and values) into res at start. */
+static void merge(snig_result *res, uint64_t start, uint64_t n,
+                  const uint8_t *alive, const float *values)
+{
+    memcpy(res->alive + start, alive, n);
+    if (res->values != NULL && values != NULL)
+        memcpy(res->values + start * res->neurons, values,
+               n * res->neurons * sizeof(float));
+}
+
+/* Runs rows [start, start + n) of `in` locally; with `res` set the flags go
+ * there (rank 0), else into *out for sending. */
+static snig_status run_batch(const snig_job *job,
+                             const struct snig_engine_i *local,
+                             const snig_inputs *in, uint64_t start, uint64_t n,
+                             snig_result *acc, bool *counted, double *busy,
+                             snig_result **out)
+{
+    snig_inputs *sub = NULL;
+    snig_status st = snig__mpi_inputs_slice(job->ctx, in, start, n, &sub);
+    if (st == SNIG_OK) {
+        double t0 = snig__now();
+        st = snig__mpi_run_local(job, local, sub, acc, out);
+        *busy += snig__now() - t0;
+        *counted = *counted && *out != NULL && (*out)->live_counted;
+    }
+    snig_inputs_free(&sub);
+    return st;
+}
+
+static snig_status rank0(const snig_job *job, const struct snig_engine_i *local,
+                         snig_result *res, int size, double *busy)
+{
+    snig_ctx *ctx = job->ctx;
+    const snig_inputs *in = job->in;
+    const uint64_t b = batch_rows(job, in->rows, size);
+    const size_t rowbytes = (size_t)res->neurons * sizeof(float);
+    snig_status st = SNIG_OK;
+    uint64_t next = 0;
+    int stopped = 0;
+    bool counted = true;
+    unsigned char *m = NULL;
+    size_t cap = 0;
+    while (stopped < size - 1 || next < in->rows) {
+        if (st != SNIG_OK)
+            next = in->rows;   /* a failure: stop handing out work */
+        /* Answer every waiting request; block only when no work is left. */
+        while (stopped < size - 1) {
+            int flag = 1, from = 0;
+            if (next < in->rows)
+                MPI_Iprobe(MPI_ANY_SOURCE, SNIG_MPI_TAG_REQUEST,
+                           MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+            if (!flag)
+                break;
+            size_t len = recv_any(ctx, MPI_ANY_SOURCE, SNIG_MPI_TAG_REQUEST,
+                                  &m, &cap, &from);
+            uint64_t h[3] = {SNIG_INTERNAL, 0, 0};
+            if (len >= sizeof h)
+                memcpy(h, m, sizeof h);
+            size_t want = sizeof h + h[2] + (res->values ? h[2] * rowbytes : 0);
+            if (h[0] != SNIG_OK)
+                st = st != SNIG_OK ? st : (snig_status)h[0];
+            else if (h[2] > 0 && h[1] + h[2] <= in->rows && len >= want)
+                merge(res, h[1], h[2], m + sizeof h,
+                      (const float *)(const void *)(m + sizeof h + h[2]));
+            uint64_t n = next < in->rows && st == SNIG_OK
+                             ? (in->rows - next < b ? in->rows - next : b)
+                             : 0;
+            if (n > 0 && send_work(ctx, in, next, n, from) != SNIG_OK) {
+                st = SNIG_NOMEM;
+                n = 0;
+            }
+            if (n == 0)
+                send_work(ctx, in, next, 0, from);   /* stop: no allocation */
+            next += n;
+            stopped += n == 0;
+        }
+        if (next < in->rows && st == SNIG_OK) {
+            uint64_t n = in->rows - next < b ? in->rows - next : b;
+            snig_result *sub = NULL;
+            st = run_batch(job, local, in, next, n, res, &counted, busy, &sub);
+            if (st == SNIG_OK)
+                merge(res, next, n, sub->alive, sub->values);
+            snig_result_free(&sub);
+            next += n;
+        }
+    }
+    snig__free(ctx, m);
+    res->live_counted = counted;
+    return st;
+}
+
+static snig_status worker(const snig_job *job,
+                          const struct snig_engine_i *local, snig_result *res,
+                          double *busy)
+{
+    snig_ctx *ctx = job->ctx;
+    const size_t rowbytes = (size_t)res->neurons * sizeof(float);
+    snig_status st = SNIG_OK;
+    bool counted = true;
+    /* Rows this rank holds itself run first (none after a dynamic load). */
+    if (job->in->rows > 0) {
+        double t0 = snig__now();
+        st = local->infer(job, res);
+        *busy += snig__now() - t0;
+        counted = res->live_counted;
+    }
+    snig_result *done = NULL;
+    unsigned char *w = NULL;
+    size_t cap = 0;
+    uint64_t start = 0;
+    for (;;) {
+        uint64_t n = st == SNIG_OK && done != NULL ? done->rows : 0;
+        uint64_t h[3] = {(uint64_t)st, start, n};
+        size_t bytes = sizeof h + n + (done && done->values ? n * rowbytes : 0);
+        unsigned char *m = n > 0 ? snig__malloc(ctx, bytes) : NULL;
+        if (n > 0 && m == NULL) {
+            st = SNIG_NOMEM;
+            h[0] = SNIG_NOMEM;
+            h[2] = 0;
+        }
+        if (m == NULL) {
+            snig__mpi_send(h, sizeof h, 0, SNIG_MPI_TAG_REQUEST);
+        } else {
+            memcpy(m, h, sizeof h);
+            memcpy(m + sizeof h, done->alive, n);
+            if (done->values != NULL)
+                memcpy(m + sizeof h + n, done->values, n * rowbytes);
+            snig__mpi_send(m, bytes, 0, SNIG_MPI_TAG_REQUEST);
+            snig__free(ctx, m);
+        }
+        snig_result_free(&done);
+
+        int from = 0;
+        size_t len = recv_any(ctx, 0, SNIG_MPI_TAG_WORK, &w, &cap, &from);
+        uint64_t wh[3] = {0, 0, 0};
+        if (len >= sizeof wh)
+            memcpy(wh, w, sizeof wh);
+        if (wh[1] == 0)
+            break;
+        start = wh[0];
+        /* Rebuild the batch as inputs of its own (global rows kept). */
+        snig_inputs *in = NULL;
+        snig_status rs = SNIG_OK;
+        if (len != sizeof wh + (wh[1] + 1) * sizeof(uint64_t) +
+                       wh[2] * (sizeof(uint32_t) + sizeof(float)))
+            rs = snig__error(ctx, SNIG_INTERNAL, "mpi: batch message of %zu "
+                             "bytes does not match its header", len);
+        if (rs == SNIG_OK)
+            rs = snig__inputs_new(ctx, job->in->neurons, &in);
+        if (rs == SNIG_OK) {
+            in->rows = wh[1];
+            in->first_row = start;   /* local to rank 0's rows; not printed */
+            in->rowptr = snig__malloc(ctx, (wh[1] + 1) * sizeof(uint64_t));
+            in->col = snig__malloc(ctx, (wh[2] ? wh[2] : 1) * sizeof(uint32_t));
+            in->val = snig__malloc(ctx, (wh[2] ? wh[2] : 1) * sizeof(float));
+            if (in->rowptr == NULL || in->col == NULL || in->val == NULL) {
+                rs = SNIG_NOMEM;
+            } else {
+                const unsigned char *p = w + sizeof wh;
+                memcpy(in->rowptr, p, (wh[1] + 1) * sizeof(uint64_t));
+                p += (wh[1] + 1) * sizeof(uint64_t);
+                memcpy(in->col, p, wh[2] * sizeof(uint32_t));
+                p += wh[2] * sizeof(uint32_t);
+                memcpy(in->val, p, wh[2] * sizeof(float));
+            }
+        }
+        if (rs == SNIG_OK) {
+            double t0 = snig__now();
+            rs = snig__mpi_run_local(job, local, in, res, &done);
+            *busy += snig__now() - t0;
+            counted = counted && done != NULL && done->live_counted;
+        }
+        snig_inputs_free(&in);
+        if (rs != SNIG_OK && st == SNIG_OK)
+            st = rs;
+    }
+    snig_result_free(&done);
+    snig__free(ctx, w);
+    /* This rank's own result keeps its own rows; batch rows went to rank 0,
+     * their live counts and madds stay here and are summed at the gather. */
+    res->live_counted = counted;
+    return st;
+}
+
+snig_status snig__mpi_dynamic(const snig_job *job,
+                              const struct snig_engine_i *local,
+                              snig_result *res, double *busy)
+{
+    int rank, size;
+    *busy = 0.0;
+    if (!snig__mpi_world(&rank, &size)) {
+        double t0 = snig__now();
+        snig_status st = local->infer(job, res);
+        *busy = snig__now() - t0;
+        return st;
+    }
+    return rank == 0 ? rank0(job, local, res, size, busy)
+                     : worker(job, local, res, busy);
+}

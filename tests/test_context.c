@@ -1,0 +1,139 @@
+/* Contexts, status strings, messages, handle checks, and out-of-memory paths
+ * (an allocator that fails after n allocations, like zlib's infcover). */
+#include "testutil.h"
+
+#include "core/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct failing {
+    long left;     /* allocations that still succeed; < 0: all */
+    long live;     /* blocks not freed */
+} failing;
+
+static void *fail_malloc(size_t n, void *user)
+{
+    failing *f = user;
+    if (f->left == 0)
+        return NULL;
+    if (f->left > 0)
+        f->left--;
+    f->live++;
+    return malloc(n);
+}
+
+static void *fail_realloc(void *p, size_t n, void *user)
+{
+    failing *f = user;
+    if (f->left == 0)
+        return NULL;
+    if (f->left > 0)
+        f->left--;
+    if (p == NULL)
+        f->live++;
+    return realloc(p, n);
+}
+
+static void fail_free(void *p, void *user)
+{
+    failing *f = user;
+    if (p != NULL)
+        f->live--;
+    free(p);
+}
+
+/* Runs a small inference with the n-th allocation failing, for every n
+ * until it succeeds: each run must fail cleanly (status NOMEM, no leak). */
+static void brutal_infer(void)
+{
+    for (long n = 0;; n++) {
+        failing f = {.left = -1};
+        snig_allocator a = {fail_malloc, fail_realloc, fail_free, &f};
+        snig_ctx *ctx = NULL;
+        CHECK_OK(ctx, snig_ctx_new(&ctx, &a));
+        snig_network *net = NULL;
+        snig_inputs *in = NULL;
+        snig_result *res = NULL;
+        CHECK_OK(ctx, test_random_network(ctx, 32, 3, 4, 0.5f, 0, 0, 0, 0, 7,
+                                          &net));
+        CHECK_OK(ctx, test_random_inputs(ctx, 32, 10, 0.3, 1.0f, 0, 0, 9, &in));
+        CHECK_OK(ctx, snig_network_set_bias(net, -0.1f));
+        snig_options opt;
+        snig_options_init(&opt);
+        opt.engine = "reference";
+        opt.keep_values = 1;
+        f.left = n;
+        snig_status st = snig_infer(ctx, net, in, &opt, &res);
+        f.left = -1;
+        CHECK(st == SNIG_OK || st == SNIG_NOMEM);
+        CHECK((st == SNIG_OK) == (res != NULL));
+        if (st == SNIG_NOMEM)
+            CHECK(strstr(snig_errmsg(ctx), "memory") != NULL);
+        snig_result_free(&res);
+        snig_inputs_free(&in);
+        snig_network_free(&net);
+        snig_ctx_free(&ctx);
+        CHECK(f.live == 0);
+        if (st == SNIG_OK)
+            break;
+        if (n > 1000) {
+            CHECK(!"inference never succeeded");
+            break;
+        }
+    }
+}
+
+int main(void)
+{
+    /* Every status has a distinct, non-empty name. */
+    for (int s = 0; s < SNIG_STATUS_COUNT; s++) {
+        CHECK(strlen(snig_status_str((snig_status)s)) > 0);
+        for (int t = 0; t < s; t++)
+            CHECK(strcmp(snig_status_str((snig_status)s),
+                         snig_status_str((snig_status)t)) != 0);
+    }
+    CHECK(strcmp(snig_status_str((snig_status)999), "unknown status") == 0);
+
+    snig_ctx *ctx = NULL;
+    CHECK_OK(ctx, snig_ctx_new(&ctx, NULL));
+    CHECK(strcmp(snig_errmsg(ctx), "") == 0);
+    /* The first failure wins; clearing forgets it. */
+    snig__error(ctx, SNIG_FORMAT, "%s:%d: first", "a.tsv", 3);
+    snig__error(ctx, SNIG_RANGE, "second");
+    CHECK(strcmp(snig_errmsg(ctx), "a.tsv:3: first") == 0);
+    snig_clear_error(ctx);
+    CHECK(strcmp(snig_errmsg(ctx), "") == 0);
+
+    /* Handles are checked at every entry. */
+    snig_result *res = NULL;
+    CHECK(snig_infer(ctx, NULL, NULL, NULL, &res) == SNIG_USAGE);
+    CHECK(res == NULL);
+    CHECK(snig_network_neurons(NULL) == 0);
+    uint64_t count = 99;
+    CHECK(snig_result_categories(NULL, &count) == NULL && count == 0);
+    snig_network *bogus = (snig_network *)ctx; /* wrong magic */
+    CHECK(snig_network_layers(bogus) == 0);
+    CHECK(snig_errmsg(NULL) != NULL);
+
+    /* The engine list: reference and cpu always, auto names one of them. */
+    int have_reference = 0, have_cpu = 0;
+    for (size_t i = 0; snig_engine_name(i) != NULL; i++) {
+        have_reference |= strcmp(snig_engine_name(i), "reference") == 0;
+        have_cpu |= strcmp(snig_engine_name(i), "cpu") == 0;
+        CHECK(snig_engine_summary(snig_engine_name(i)) != NULL);
+    }
+    CHECK(have_reference && have_cpu);
+    CHECK(snig_engine_available(snig_engine_auto()));
+    CHECK(snig_engine_summary("nope") == NULL);
+    snig_ctx_free(&ctx);
+    CHECK(ctx == NULL);
+
+    /* A failing allocation while making the context. */
+    failing f = {.left = 0};
+    snig_allocator a = {fail_malloc, fail_realloc, fail_free, &f};
+    CHECK(snig_ctx_new(&ctx, &a) == SNIG_NOMEM && ctx == NULL);
+
+    brutal_infer();
+    return test_result("test_context");
+}

@@ -1,0 +1,134 @@
+/* The cpu engine against the reference engine, case by case (after ggml's
+ * test-backend-ops): every case runs through "reference" and "cpu", and the
+ * categories, the rows alive after each layer, the final values (1e-5
+ * relative) and, without shortcuts, the multiply-add count must agree. */
+#define _POSIX_C_SOURCE 200809L
+#include "testutil.h"
+
+#include "core/internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct cpu_case {
+    const char *name;
+    uint32_t n, layers, k;
+    float wmax, uniform;        /* wmax 0: every weight is `uniform` */
+    int per_neuron;
+    float bmin, bmax;           /* per-neuron biases, or bmin for all */
+    uint64_t rows;
+    double density;
+    float vmax;
+    uint32_t dup_every, sat_every;
+    int threads;
+    uint32_t batch;
+    int shortcuts;
+    int kill_layer;             /* > 0: that layer gets bias -40 (not
+                                   saturating: saturated rows come back) */
+    const char *kernel;         /* NULL: best; "generic" */
+} cpu_case;
+
+static const cpu_case cases[] = {
+    {"uniform, dups and saturated rows", 256, 20, 16, 0, 0.125f, 0, -0.3f,
+     0, 100, 0.1, 1, 7, 11, 2, 0, 1, 0, NULL},
+    {"uniform, no shortcuts, batch 33", 256, 20, 16, 0, 0.125f, 0, -0.3f, 0,
+     100, 0.1, 1, 7, 11, 1, 33, 0, 0, NULL},
+    {"signed weights, per-neuron bias", 300, 12, 20, 0.5f, 0, 1, -4.0f,
+     0.1f, 77, 0.2, 4, 5, 9, 2, 16, 1, 0, NULL},
+    {"signed weights, no shortcuts, batch 50", 300, 12, 20, 0.5f, 0, 1,
+     -4.0f, 0.1f, 77, 0.2, 4, 5, 9, 1, 50, 0, 0, NULL},
+    {"signed weights, generic kernel", 300, 12, 20, 0.5f, 0, 1, -4.0f, 0.1f,
+     77, 0.2, 4, 5, 9, 2, 20, 1, 0, "generic"},
+    {"saturated rows come back", 128, 16, 16, 0, 0.125f, 0, -0.3f, 0, 90,
+     0.2, 1, 4, 3, 2, 32, 1, 9, NULL},
+    {"saturated rows come back, generic", 128, 16, 16, 0, 0.125f, 0, -0.3f,
+     0, 90, 0.2, 1, 4, 3, 1, 0, 1, 9, "generic"},
+    {"one row per batch", 64, 6, 8, 0.6f, 0, 1, -0.9f, 0.05f, 19, 0.3, 2, 3,
+     5, 2, 1, 1, 0, NULL},
+    {"32-bit indices", 70000, 4, 6, 0.9f, 0, 1, -0.6f, 0.1f, 21, 0.00004, 2, 4,
+     0, 2, 8, 1, 0, NULL},
+    {"official shape 1024, dense rows, no shortcuts", 1024, 40, 32, 0, 0.0625f, 0, -0.3f, 0, 150,
+     0.3, 1, 0, 0, 2, 0, 0, 0, NULL},
+};
+
+static int run_case(snig_ctx *ctx, const cpu_case *c)
+{
+    int before = test_failures;
+    snig_network *net = NULL;
+    snig_inputs *in = NULL;
+    snig_result *ref = NULL, *got = NULL;
+    CHECK_OK(ctx, test_random_network(ctx, c->n, c->layers, c->k, c->wmax,
+                                      c->uniform, c->per_neuron, c->bmin,
+                                      c->bmax, 1234 + c->n, &net));
+    CHECK_OK(ctx, test_random_inputs(ctx, c->n, c->rows, c->density, c->vmax,
+                                     c->dup_every, c->sat_every, 99, &in));
+    if (net == NULL || in == NULL)
+        goto cleanup;
+    if (!c->per_neuron)
+        CHECK_OK(ctx, snig_network_set_bias(net, c->bmin));
+    if (c->kill_layer > 0)
+        net->layer[c->kill_layer].bias_value = -40.0f;
+    snig_options opt;
+    snig_options_init(&opt);
+    opt.keep_values = 1;
+    opt.progress = 0;
+    opt.engine = "reference";
+    opt.shortcuts = c->shortcuts;
+    CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &ref));
+    if (c->kernel != NULL)
+        setenv("SNIG_CPU_KERNEL", c->kernel, 1);
+    opt.engine = "cpu";
+    opt.threads = c->threads;
+    opt.batch = c->batch;
+    CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &got));
+    unsetenv("SNIG_CPU_KERNEL");
+    if (ref == NULL || got == NULL)
+        goto cleanup;
+    uint64_t nr = 0, ng = 0;
+    const uint64_t *cr = snig_result_categories(ref, &nr);
+    const uint64_t *cg = snig_result_categories(got, &ng);
+    CHECK(nr == ng);
+    CHECK(nr == ng && memcmp(cr, cg, nr * sizeof *cr) == 0);
+    if (!(nr > 0 && nr < c->rows))  /* the case says something */
+        fprintf(stderr, "%s: %llu of %llu rows alive\n", c->name,
+                (unsigned long long)nr, (unsigned long long)c->rows);
+    CHECK(nr > 0 && nr < c->rows);
+    const uint64_t *lr = snig_result_live_rows(ref);
+    const uint64_t *lg = snig_result_live_rows(got);
+    CHECK(lg != NULL);
+    for (uint32_t l = 0; lg != NULL && l < c->layers; l++)
+        CHECK(lr[l] == lg[l]);
+    if (!c->shortcuts)
+        CHECK(snig_result_madds(ref) == snig_result_madds(got));
+    else
+        CHECK(snig_result_madds(got) <= snig_result_madds(ref));
+    uint64_t bad = 0;
+    for (uint64_t r = 0; r < c->rows; r++) {
+        const float *a = snig_result_row(ref, r), *b = snig_result_row(got, r);
+        CHECK((a == NULL) == (b == NULL));
+        for (uint32_t j = 0; a != NULL && b != NULL && j < c->n; j++)
+            if (fabsf(a[j] - b[j]) > 1e-5f * fabsf(a[j]))
+                bad++;
+    }
+    CHECK(bad == 0);
+cleanup:
+    snig_result_free(&got);
+    snig_result_free(&ref);
+    snig_inputs_free(&in);
+    snig_network_free(&net);
+    if (test_failures != before)
+        fprintf(stderr, "case failed: %s\n", c->name);
+    return test_failures == before;
+}
+
+int main(void)
+{
+    snig_ctx *ctx = NULL;
+    CHECK_OK(ctx, snig_ctx_new(&ctx, NULL));
+    CHECK(snig_engine_available("cpu"));
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_case(ctx, &cases[i]);
+    snig_ctx_free(&ctx);
+    return test_result("test_cpu");
+}

@@ -1,0 +1,311 @@
+/* The mpi meta-engine against the reference engine.  Run alone (CTest) it
+ * checks the split and the one-rank paths; tests/cli_mpi.sh also runs it
+ * under `mpirun -np 2, 3, 5`, where every rank takes the same steps (the
+ * dist calls are collective) and rank 0 checks the gathered result. */
+#include "testutil.h"
+
+#include "core/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef SNIG_HAS_MPI
+int main(void)
+{
+    puts("test_mpi: skipped (built without MPI)");
+    return TEST_SKIP;
+}
+#else
+#include "engine/mpi/mpi_private.h"
+
+static int rank, size;
+
+/* ---------------------------------------------------------------- split */
+
+static void check_split(const uint64_t *rowptr, uint64_t rows, int parts)
+{
+    uint64_t bounds[17];
+    snig__mpi_split(rowptr, rows, parts, bounds);
+    CHECK(bounds[0] == 0 && bounds[parts] == rows);
+    uint64_t total = rowptr[rows] - rowptr[0] + rows, heaviest = 0;
+    for (uint64_t r = 0; r < rows; r++)
+        if (rowptr[r + 1] - rowptr[r] + 1 > heaviest)
+            heaviest = rowptr[r + 1] - rowptr[r] + 1;
+    for (int k = 0; k < parts; k++) {
+        CHECK(bounds[k] <= bounds[k + 1]);
+        /* Each part is within one row's weight of the ideal share. */
+        uint64_t w = rowptr[bounds[k + 1]] - rowptr[bounds[k]] +
+                     bounds[k + 1] - bounds[k];
+        CHECK(w <= total / (uint64_t)parts + heaviest + 1);
+    }
+}
+
+static void test_split(void)
+{
+    const uint64_t even[9] = {0, 10, 20, 30, 40, 50, 60, 70, 80};
+    const uint64_t skew[7] = {5, 105, 106, 107, 108, 109, 110}; /* base 5 */
+    const uint64_t empty[5] = {0, 0, 0, 0, 0};
+    const uint64_t one[2] = {0, 3};
+    check_split(even, 8, 1);
+    check_split(even, 8, 2);
+    check_split(even, 8, 3);
+    check_split(even, 8, 16);
+    check_split(skew, 6, 2);
+    check_split(skew, 6, 4);
+    check_split(empty, 4, 3);
+    check_split(one, 1, 5);
+    uint64_t b[4];
+    snig__mpi_split(even, 8, 2, b);
+    CHECK(b[1] == 4);
+    snig__mpi_split(skew, 6, 2, b);
+    CHECK(b[1] == 1);           /* the heavy first row alone */
+    snig__mpi_split(empty, 4, 2, b);
+    CHECK(b[1] == 2);           /* no nonzeros: split by rows */
+}
+
+/* ---------------------------------------------------------------- runs */
+
+/* Compares a gathered result (rank 0) with the reference on every row. */
+static void check_same(const snig_result *got, const snig_result *ref,
+                       uint32_t n, int values)
+{
+    if (rank != 0 || got == NULL || ref == NULL)
+        return;
+    uint64_t cg = 0, cr = 0;
+    const uint64_t *g = snig_result_categories(got, &cg);
+    const uint64_t *r = snig_result_categories(ref, &cr);
+    CHECK(cg == cr);
+    CHECK(cg == cr && memcmp(g, r, cr * sizeof *g) == 0);
+    CHECK(snig_result_ranks(got) == size);
+    const uint64_t *lg = snig_result_live_rows(got);
+    const uint64_t *lr = snig_result_live_rows(ref);
+    CHECK(lg != NULL && lr != NULL);
+    if (lg != NULL && lr != NULL)
+        CHECK(memcmp(lg, lr, snig_result_layers(ref) * sizeof *lg) == 0);
+    CHECK(snig_result_madds(got) == snig_result_madds(ref));
+    for (uint64_t row = 0; values && row < got->rows; row++) {
+        const float *a = snig_result_row(got, row), *b = snig_result_row(ref, row);
+        CHECK((a == NULL) == (b == NULL));
+        if (a != NULL && b != NULL && memcmp(a, b, n * sizeof *a) != 0) {
+            CHECK(!"same values");
+            break;
+        }
+    }
+}
+
+/* This rank's share of `all`, as snig_dist_inputs_load would give it:
+ * static, split by nonzeros; dynamic, every row on rank 0. */
+static snig_inputs *share(snig_ctx *ctx, const snig_inputs *all, int dynamic)
+{
+    uint64_t bounds[64] = {0};
+    snig_inputs *in = NULL;
+    if (!dynamic)
+        snig__mpi_split(all->rowptr, all->rows, size, bounds);
+    uint64_t first = dynamic ? 0 : bounds[rank];
+    uint64_t count = dynamic ? (rank == 0 ? all->rows : 0)
+                             : bounds[rank + 1] - first;
+    CHECK_OK(ctx, snig__mpi_inputs_slice(ctx, all, first, count, &in));
+    return in;
+}
+
+typedef struct mpi_case {
+    const char *name;
+    uint64_t rows;
+    int dynamic;
+    int keep_values;
+    uint32_t batch;
+} mpi_case;
+
+static const mpi_case cases[] = {
+    {"static", 41, 0, 1, 0},
+    {"static, fewer rows than ranks", 2, 0, 1, 0},
+    {"static, no rows", 0, 0, 0, 0},
+    {"dynamic, batches of 3", 41, 1, 1, 3},
+    {"dynamic, default batch", 41, 1, 0, 0},
+    {"dynamic, one row", 1, 1, 1, 1},
+};
+
+static void run_case(snig_ctx *ctx, const snig_network *net, const mpi_case *c)
+{
+    int before = test_failures;
+    snig_inputs *all = NULL, *in = NULL;
+    snig_result *ref = NULL, *got = NULL;
+    CHECK_OK(ctx, test_random_inputs(ctx, 64, c->rows, 0.3, 2.0f, 5, 9, 19, &all));
+    snig_options opt;
+    snig_options_init(&opt);
+    opt.engine = "reference";
+    opt.keep_values = c->keep_values;
+    CHECK_OK(ctx, snig_infer(ctx, net, all, &opt, &ref));
+    in = share(ctx, all, c->dynamic);
+    opt.engine = "mpi";
+    opt.local_engine = "reference";
+    opt.dynamic = c->dynamic;
+    opt.batch = c->batch;
+    CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &got));
+    check_same(got, ref, 64, c->keep_values);
+    if (rank == 0 && ref != NULL && c->rows >= 10) {
+        uint64_t n = 0;
+        snig_result_categories(ref, &n);
+        CHECK(n > 0 && n < c->rows);   /* a real mix of live and dead rows */
+    }
+    if (test_failures != before)
+        fprintf(stderr, "rank %d: case '%s' failed\n", rank, c->name);
+    snig_result_free(&got);
+    snig_result_free(&ref);
+    snig_inputs_free(&in);
+    snig_inputs_free(&all);
+}
+
+/* Failures end every rank alike, with one message on rank 0. */
+static void test_failures_agreed(snig_ctx *ctx, const snig_network *net)
+{
+    snig_inputs *all = NULL;
+    snig_result *res = NULL;
+    CHECK_OK(ctx, test_random_inputs(ctx, 64, 5, 0.3, 1.0f, 0, 0, 3, &all));
+    snig_options opt;
+    snig_options_init(&opt);
+    opt.engine = "mpi";
+    opt.local_engine = "no-such-engine";
+    CHECK(snig_infer(ctx, net, all, &opt, &res) == SNIG_USAGE);
+    CHECK(res == NULL);
+    CHECK(strstr(snig_errmsg(ctx), "no-such-engine") != NULL);
+    snig_clear_error(ctx);
+    opt.local_engine = "mpi";
+    CHECK(snig_infer(ctx, net, all, &opt, &res) == SNIG_USAGE);
+    snig_clear_error(ctx);
+
+    /* Only the last rank fails: everyone gets its status, rank 0 its text. */
+    snig_status st = SNIG_OK;
+    if (rank == size - 1)
+        st = snig__error(ctx, SNIG_FORMAT, "bad.tsv:3: not a number");
+    st = snig_dist_agree(ctx, st);
+    CHECK(st == SNIG_FORMAT);
+    if (rank == 0)
+        CHECK(strstr(snig_errmsg(ctx), "bad.tsv:3: not a number") != NULL);
+    snig_clear_error(ctx);
+    CHECK(snig_dist_agree(ctx, SNIG_OK) == SNIG_OK);
+    snig_inputs_free(&all);
+}
+
+/* ------------------------------------------------------------ from files */
+
+static void test_files(snig_ctx *ctx, snig_network *net)
+{
+    char netpath[512], inpath[512], tsvpath[512];
+    snprintf(netpath, sizeof netpath, "%s/test_mpi_np%d.snb", SNIG_BINARY_DIR,
+             size);
+    snprintf(inpath, sizeof inpath, "%s/test_mpi_np%d_in.snb", SNIG_BINARY_DIR,
+             size);
+    snprintf(tsvpath, sizeof tsvpath, "%s/test_mpi_np%d_in.tsv", SNIG_BINARY_DIR,
+             size);
+    snig_inputs *all = NULL;
+    CHECK_OK(ctx, test_random_inputs(ctx, 64, 37, 0.3, 2.0f, 5, 9, 23, &all));
+    snig_status st = SNIG_OK;
+    if (rank == 0) {
+        st = snig_network_save(ctx, net, netpath);
+        if (st == SNIG_OK)
+            st = snig_inputs_save(ctx, all, inpath);
+        FILE *f = st == SNIG_OK ? fopen(tsvpath, "w") : NULL;
+        for (uint64_t r = 0; f != NULL && r < all->rows; r++)
+            for (uint64_t k = all->rowptr[r]; k < all->rowptr[r + 1]; k++)
+                fprintf(f, "%llu\t%u\t%.9g\n", (unsigned long long)r + 1,
+                        all->col[k] + 1, (double)all->val[k]);
+        if (f != NULL)
+            fclose(f);
+    }
+    st = snig_dist_agree(ctx, st);   /* also a barrier: the files exist */
+    if (st == SNIG_UNSUPPORTED) {
+        if (rank == 0)
+            printf("test_mpi: binary files not built yet, file part skipped\n");
+        snig_clear_error(ctx);
+        snig_inputs_free(&all);
+        return;
+    }
+    CHECK_OK(ctx, st);
+    snig_options opt;
+    snig_options_init(&opt);
+    opt.engine = "reference";
+    snig_result *ref = NULL;
+    CHECK_OK(ctx, snig_infer(ctx, net, all, &opt, &ref));
+    const char *inputs[2] = {inpath, tsvpath};
+    for (int v = 0; v < 8 && st == SNIG_OK; v++) {
+        snig_load_options lo;
+        snig_load_options_init(&lo);
+        lo.neurons = 64;
+        opt.engine = size > 1 ? snig_dist_engine() : "mpi";
+        opt.local_engine = "reference";
+        opt.broadcast_weights = v & 1;
+        opt.dynamic = (v >> 1) & 1;
+        opt.batch = 4;
+        snig_network *fnet = NULL;
+        snig_inputs *in = NULL;
+        snig_result *got = NULL;
+        uint64_t rows = 0, nnz = 0;
+        CHECK(opt.engine != NULL && strcmp(opt.engine, "mpi") == 0);
+        CHECK_OK(ctx, snig_dist_network_load(ctx, netpath, &lo, &opt, &fnet));
+        CHECK_OK(ctx, snig_dist_inputs_load(ctx, inputs[v >> 2], &lo, &opt,
+                                            &in, &rows, &nnz));
+        CHECK(rows == all->rows && nnz == snig_inputs_nonzeros(all));
+        if (fnet != NULL && in != NULL) {
+            CHECK(snig_network_edges(fnet) == snig_network_edges(net));
+            CHECK_OK(ctx, snig_infer(ctx, fnet, in, &opt, &got));
+            check_same(got, ref, 64, 0);
+        }
+        if (test_failures)
+            fprintf(stderr, "rank %d: file variant %d failed\n", rank, v);
+        snig_result_free(&got);
+        snig_inputs_free(&in);
+        snig_network_free(&fnet);
+    }
+    /* A bad file: the same status on every rank, whichever rank read it. */
+    snig_load_options lo;
+    snig_load_options_init(&lo);
+    lo.neurons = 64;
+    snig_inputs *in = NULL;
+    st = snig_dist_inputs_load(ctx, "/nonexistent/in.tsv", &lo, &opt, &in,
+                               NULL, NULL);
+    st = snig_dist_agree(ctx, st);
+    CHECK(st == SNIG_IO && in == NULL);
+    if (rank == 0)
+        CHECK(strstr(snig_errmsg(ctx), "/nonexistent/in.tsv") != NULL);
+    snig_clear_error(ctx);
+    snig_network *bad = NULL;
+    opt.broadcast_weights = 1;
+    st = snig_dist_agree(ctx, snig_dist_network_load(ctx, "/nonexistent/n.snb",
+                                                     &lo, &opt, &bad));
+    CHECK(st != SNIG_OK && bad == NULL);
+    snig_clear_error(ctx);
+    if (st == SNIG_OK && rank == 0) {
+        remove(netpath);
+        remove(inpath);
+        remove(tsvpath);
+    }
+    snig_result_free(&ref);
+    snig_inputs_free(&all);
+}
+
+int main(void)
+{
+    snig_ctx *ctx = NULL;
+    CHECK_OK(ctx, snig_ctx_new(&ctx, NULL));
+    CHECK_OK(ctx, snig_dist_init(ctx, &rank, &size));
+    CHECK(size >= 1 && size <= 63 && rank >= 0 && rank < size);
+    CHECK((snig_dist_engine() != NULL) == (size > 1));
+    test_split();
+    snig_network *net = NULL;
+    CHECK_OK(ctx, test_random_network(ctx, 64, 6, 8, 0.6f, 0, 1, -0.9f, 0.05f,
+                                      19, &net));
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_case(ctx, net, &cases[i]);
+    test_failures_agreed(ctx, net);
+    test_files(ctx, net);
+    snig_network_free(&net);
+    snig_ctx_free(&ctx);
+    /* Every rank's verdict counts: a failing rank fails the run. */
+    int failed = test_failures;
+    snig_dist_finalize();
+    if (rank != 0 && failed)
+        fprintf(stderr, "test_mpi: rank %d: %d check(s) failed\n", rank, failed);
+    return rank == 0 ? test_result("test_mpi") : (failed ? 1 : 0);
+}
+#endif
