@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +16,24 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The CPU model, for the record. */
+static void cpu_model(char *buf, size_t n)
+{
+    snprintf(buf, n, "unknown cpu");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[512];
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) == 0 && colon != NULL) {
+            snprintf(buf, n, "%s", colon + 2);
+            buf[strcspn(buf, "\n\"")] = '\0';
+            break;
+        }
+    }
+    if (f != NULL)
+        fclose(f);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -36,6 +55,8 @@ int main(int argc, char **argv)
         return 2;
     uint32_t n = 0, layers = 0;
     uint64_t edges = 0;
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_SELF, &ru0);
     for (int r = 0; r < runs; r++) {
         snig_network *net = NULL;
         double t0 = now();
@@ -51,17 +72,34 @@ int main(int argc, char **argv)
         edges = snig_network_edges(net);
         snig_network_free(&net);
     }
+    getrusage(RUSAGE_SELF, &ru1);
+    /* CPU time of both threads, per run: what other load cannot inflate. */
+    double cpu_s = ((double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
+                  (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+                  1e-6 * (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec +
+                                  ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec)) /
+                 runs;
     qsort(t, (size_t)runs, sizeof t[0], cmp_double);
-    char host[256] = "unknown";
+    char host[256] = "unknown", cpu[256];
     gethostname(host, sizeof host - 1);
+    cpu_model(cpu, sizeof cpu);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    /* Other work on the machine shows in the times: record it. */
+    double load = -1.0;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%lf", &load) != 1)
+            load = -1.0;
+        fclose(f);
+    }
     const char *base = strrchr(path, '/');
-    printf("{\"bench\": \"read_speed\", \"file\": \"%s\", \"machine\": \"%s, "
+    printf("{\"bench\": \"read_speed\", \"file\": \"%s\", \"machine\": \"%s, %s, "
            "%ld cores\", \"neurons\": %u, \"layers\": %u, \"edges\": %llu, "
            "\"runs\": %d, \"seconds\": %.4f, \"min_seconds\": %.4f, "
-           "\"max_seconds\": %.4f}\n",
-           base ? base + 1 : path, host, cores, n, layers,
-           (unsigned long long)edges, runs, t[runs / 2], t[0], t[runs - 1]);
+           "\"max_seconds\": %.4f, \"cpu_seconds_per_run\": %.4f, "
+           "\"load_avg_1min\": %.2f}\n",
+           base ? base + 1 : path, host, cpu, cores, n, layers,
+           (unsigned long long)edges, runs, t[runs / 2], t[0], t[runs - 1], cpu_s, load);
     snig_ctx_free(&ctx);
     return 0;
 }

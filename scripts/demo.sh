@@ -17,11 +17,11 @@ echo "== building"
 cmake -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 echo "== fetching MNIST digits"
-[ -f data/mnist/t10k-images-idx3-ubyte ] || bash scripts/fetch-mnist.sh data/mnist
+[ -f data/mnist/mnist-images-idx3-ubyte ] || bash scripts/fetch-mnist.sh data/mnist
 echo "== generating a ${N} x ${L} network and ${ROWS} inputs"
 [ -f "$work/n$N-l$L.snb" ] || build/snig generate network --neurons "$N" --layers "$L" --out "$work/n$N-l$L.snb"
 [ -f "$work/mnist-$N-$ROWS.snb" ] || build/snig generate inputs --neurons "$N" \
-    --images data/mnist/t10k-images-idx3-ubyte --count "$ROWS" --out "$work/mnist-$N-$ROWS.snb"
+    --images data/mnist/mnist-images-idx3-ubyte --count "$ROWS" --out "$work/mnist-$N-$ROWS.snb"
 echo "== inference"
 build/snig run --network "$work/n$N-l$L.snb" --input "$work/mnist-$N-$ROWS.snb" --out "$work/categories.tsv"
 echo "categories written to $work/categories.tsv"

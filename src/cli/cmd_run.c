@@ -159,7 +159,7 @@ static int parse_args(int argc, char **argv, run_args *a)
 }
 
 static void print_json(const run_args *a, const snig_network *net,
-                       const snig_inputs *in, const snig_result *res,
+                       uint64_t rows, const snig_result *res,
                        double load_s, int passed)
 {
     uint64_t ncat = 0, edges = snig_result_edges(res);
@@ -170,9 +170,9 @@ static void print_json(const run_args *a, const snig_network *net,
            "\"infer_seconds\": %.6f, \"rate\": %.6e, \"categories\": %llu, "
            "\"passed\": %s, \"madds\": %llu, \"shortcuts\": %s, \"rank_seconds\": [",
            snig_result_engine(res), snig_network_neurons(net),
-           snig_result_layers(res), (unsigned long long)snig_inputs_rows(in),
+           snig_result_layers(res), (unsigned long long)rows,
            (unsigned long long)edges, load_s, s,
-           s > 0 ? (double)snig_inputs_rows(in) * (double)edges / s : 0.0,
+           s > 0 ? (double)rows * (double)edges / s : 0.0,
            (unsigned long long)ncat,
            passed < 0 ? "null" : passed ? "true" : "false",
            (unsigned long long)snig_result_madds(res),
@@ -182,9 +182,10 @@ static void print_json(const run_args *a, const snig_network *net,
     printf("]}\n");
 }
 
-static void print_text(const snig_network *net, const snig_inputs *in,
-                       const snig_result *res, double load_s, int passed,
-                       uint64_t missing, uint64_t extra)
+static void print_text(const snig_network *net, uint64_t rows,
+                       uint64_t nonzeros, const snig_result *res,
+                       double load_s, int passed, uint64_t missing,
+                       uint64_t extra)
 {
     uint64_t ncat = 0;
     snig_result_categories(res, &ncat);
@@ -194,13 +195,12 @@ static void print_text(const snig_network *net, const snig_inputs *in,
     printf("network     %u neurons, %u layers, %llu edges\n",
            snig_network_neurons(net), layers, (unsigned long long)edges);
     printf("inputs      %llu rows, %llu nonzeros\n",
-           (unsigned long long)snig_inputs_rows(in),
-           (unsigned long long)snig_inputs_nonzeros(in));
+           (unsigned long long)rows, (unsigned long long)nonzeros);
     printf("engine      %s\n", snig_result_engine(res));
     printf("load        %.3f s\n", load_s);
     printf("inference   %.3f s\n", s);
     printf("rate        %.4e edges/s\n",
-           s > 0 ? (double)snig_inputs_rows(in) * (double)edges / s : 0.0);
+           s > 0 ? (double)rows * (double)edges / s : 0.0);
     printf("categories  %llu\n", (unsigned long long)ncat);
     if (passed == 1)
         printf("truth       PASSED\n");
@@ -220,18 +220,33 @@ int snig_cmd_run(int argc, char **argv)
     snig_inputs *in = NULL;
     snig_result *res = NULL;
     uint64_t *truth = NULL, ntruth = 0, missing = 0, extra = 0;
-    int passed = -1;
+    uint64_t rows = 0, nonzeros = 0;   /* of every rank together */
+    int passed = -1, rank = 0, ranks = 1;
     code = SNIG_EXIT_ERROR;
     if (snig_ctx_new(&ctx, NULL) != SNIG_OK) {
         fprintf(stderr, "snig run: out of memory\n");
         return SNIG_EXIT_ERROR;
+    }
+    /* Under a launcher (mpirun -np P, srun) this process is one of P ranks:
+     * the distributed engine splits the rows and --engine names the engine
+     * each rank runs.  Each step below that can fail on one rank is agreed
+     * on, so every rank exits alike and rank 0 alone prints. */
+    if (snig_dist_init(ctx, &rank, &ranks) != SNIG_OK)
+        goto fail;
+    if (ranks > 1) {
+        if (strcmp(a.opt.engine, snig_dist_engine()) != 0)
+            a.opt.local_engine = a.opt.engine;
+        a.opt.engine = snig_dist_engine();
+        if (rank != 0)
+            a.opt.progress = 0;
     }
     snig_load_options lo;
     snig_load_options_init(&lo);
     lo.layers = a.layers;
     lo.verify = a.verify;
     double t0 = snig_now();
-    if (snig_network_load(ctx, a.network, &lo, &net) != SNIG_OK)
+    if (snig_dist_agree(ctx, snig_dist_network_load(ctx, a.network, &lo,
+                                                    &a.opt, &net)) != SNIG_OK)
         goto fail;
     float bias;
     if (a.has_bias) {
@@ -239,37 +254,47 @@ int snig_cmd_run(int argc, char **argv)
             goto fail;
     } else if (!snig_network_recorded_bias(net, &bias) &&
                !snig_official_bias(snig_network_neurons(net), &bias)) {
-        code = cli_usage_error("run", "%s has %u neurons, which has no "
-                               "official bias: give --bias", a.network,
-                               snig_network_neurons(net));
+        code = rank != 0 ? SNIG_EXIT_ERROR
+                         : cli_usage_error("run", "%s has %u neurons, which "
+                                           "has no official bias: give --bias",
+                                           a.network, snig_network_neurons(net));
         goto cleanup;
     }
     lo.neurons = snig_network_neurons(net);
     lo.layers = 0;
-    if (snig_inputs_load(ctx, a.input, &lo, &in) != SNIG_OK)
+    if (snig_dist_agree(ctx, snig_dist_inputs_load(ctx, a.input, &lo, &a.opt,
+                                                   &in, &rows, &nonzeros)) !=
+        SNIG_OK)
         goto fail;
     double load_s = snig_now() - t0;
-    if (a.truth != NULL && snig_truth_load(ctx, a.truth, &truth, &ntruth) != SNIG_OK)
+    /* The truth, the check, --out and the report: rank 0 alone, as its
+     * result holds every rank's rows. */
+    if (snig_dist_agree(ctx, a.truth != NULL && rank == 0
+                                 ? snig_truth_load(ctx, a.truth, &truth, &ntruth)
+                                 : SNIG_OK) != SNIG_OK)
         goto fail;
-    if (snig_infer(ctx, net, in, &a.opt, &res) != SNIG_OK)
+    if (snig_dist_agree(ctx, snig_infer(ctx, net, in, &a.opt, &res)) != SNIG_OK)
         goto fail;
-    if (a.truth != NULL)
+    if (a.truth != NULL && rank == 0)
         passed = snig_check_truth(res, in, truth, ntruth, &missing, &extra);
-    if (a.out != NULL && snig_result_write_categories(ctx, res, a.out) != SNIG_OK)
+    if (snig_dist_agree(ctx, a.out != NULL && rank == 0
+                                 ? snig_result_write_categories(ctx, res, a.out)
+                                 : SNIG_OK) != SNIG_OK)
         goto fail;
-    if (a.json)
-        print_json(&a, net, in, res, load_s, passed);
-    else
-        print_text(net, in, res, load_s, passed, missing, extra);
+    if (a.json && rank == 0)
+        print_json(&a, net, rows, res, load_s, passed);
+    else if (rank == 0)
+        print_text(net, rows, nonzeros, res, load_s, passed, missing, extra);
     code = passed == 0 ? SNIG_EXIT_FAILED : SNIG_EXIT_OK;
     goto cleanup;
 fail:
-    code = cli_fail("run", ctx);
+    code = rank != 0 ? SNIG_EXIT_ERROR : cli_fail("run", ctx);
 cleanup:
     snig_result_free(&res);
     snig_free(ctx, truth);
     snig_inputs_free(&in);
     snig_network_free(&net);
     snig_ctx_free(&ctx);
+    snig_dist_finalize();
     return code;
 }

@@ -143,7 +143,9 @@ int snig_check_truth(const snig_result *res, const snig_inputs *in,
     uint64_t miss = 0, more = 0;
     if (!SNIG_VALID(res, SNIG_MAGIC_RESULT) || !SNIG_VALID(in, SNIG_MAGIC_INPUTS))
         return 0;
-    uint64_t lo = in->first_row + 1, hi = in->first_row + in->rows;
+    /* The rows the result covers: those of `in`, or on rank 0 of a run over
+     * several processes every rank's rows (gathered there). */
+    uint64_t lo = res->first_row + 1, hi = res->first_row + res->rows;
     /* Both lists are sorted: merge them over the rows held. */
     uint64_t i = 0, j = 0;
     while (i < truth_count && truth[i] < lo)

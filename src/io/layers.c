@@ -30,6 +30,20 @@ int snig__layer_name(const char *name, uint32_t *n, uint32_t *k)
     return strcmp(p, ".tsv") == 0 || strcmp(p, ".tsv.gz") == 0;
 }
 
+snig_status snig__check_sizes(snig_ctx *ctx, const char *path, uint64_t n,
+                              uint64_t k)
+{
+    if (n == 0 || n > SNIG_MAX_NEURONS)
+        return snig__error(ctx, SNIG_RANGE, "%s: %llu neurons: not supported "
+                           "(1..%u)", path, (unsigned long long)n,
+                           SNIG_MAX_NEURONS);
+    if (k > SNIG_MAX_LAYERS)
+        return snig__error(ctx, SNIG_RANGE, "%s: layer %llu: not supported "
+                           "(1..%u)", path, (unsigned long long)k,
+                           SNIG_MAX_LAYERS);
+    return SNIG_OK;
+}
+
 /* Makes room for layer k (1-based) in the set's network. */
 static snig_status grow(snig_ctx *ctx, snig_layer_set *set, uint32_t k)
 {
@@ -61,6 +75,9 @@ snig_status snig__layer_set_add(snig_ctx *ctx, snig_layer_set *set,
     snig_status st = SNIG_OK;
     if (set->want && k > set->want)
         return SNIG_OK;
+    st = snig__check_sizes(ctx, path, n, k);
+    if (st != SNIG_OK)
+        return st;
     if (set->net == NULL) {
         st = snig__network_new(ctx, n, 0, path, &set->net);
         if (st != SNIG_OK)

@@ -58,6 +58,9 @@ static snig_status one_layer(snig_ctx *ctx, snig_src *src, const char *path,
         goto cleanup;
     if (mm)
         n = (uint32_t)h.cols;
+    st = snig__check_sizes(ctx, path, n, 1);
+    if (st != SNIG_OK)
+        goto cleanup;
     if (opt->neurons && opt->neurons != n) {
         st = snig__error(ctx, SNIG_SIZE, "%s: layer of %u neurons, %u "
                          "expected", path, n, opt->neurons);

@@ -28,6 +28,15 @@ snig_status snig__mm_read_inputs(snig_ctx *ctx, snig_scan *s,
 
 /* ---- networks made of official layer files (layers.c, tar.c) */
 
+/* Sanity bounds that keep a mistyped file name from asking for terabytes:
+ * the largest official network has 65536 neurons and 1920 layers. */
+#define SNIG_MAX_NEURONS (1u << 26)
+#define SNIG_MAX_LAYERS (1u << 24)
+
+/* SNIG_RANGE unless 1 <= n <= SNIG_MAX_NEURONS and k <= SNIG_MAX_LAYERS. */
+snig_status snig__check_sizes(snig_ctx *ctx, const char *path, uint64_t n,
+                              uint64_t k);
+
 /* Parses a file name "nN-lK.tsv" or "nN-lK.tsv.gz" (directories before it
  * allowed); returns 1 and sets *n, *k when it is one. */
 int snig__layer_name(const char *name, uint32_t *n, uint32_t *k);

@@ -136,8 +136,11 @@ snig_status snig__tar_read_network(snig_ctx *ctx, snig_src *src,
             continue;
         }
         if (!long_name) {
-            /* ustar: prefix "/" name, each field NUL-padded, maybe full. */
-            int plen = h[345] ? (int)strnlen((const char *)h + 345, 155) : 0;
+            /* POSIX ustar: prefix "/" name, each field NUL-padded, maybe
+             * full.  Old GNU archives ("ustar  ") keep other data there. */
+            bool posix = memcmp(h + 257, "ustar\0", 6) == 0;
+            int plen = posix && h[345]
+                           ? (int)strnlen((const char *)h + 345, 155) : 0;
             snprintf(name, sizeof name, "%.*s%s%.*s", plen,
                      (const char *)h + 345, plen ? "/" : "",
                      (int)strnlen((const char *)h, 100), (const char *)h);

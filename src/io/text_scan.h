@@ -65,7 +65,7 @@ static inline snig_num snig__parse_u64(const char **pp, uint64_t *v)
     while ((d = (unsigned)(*p - '0')) <= 9) {
         x = x * 10 + d;
         p++;
-        if (++nd > 18 && x != 0)
+        if (x != 0 && ++nd > 18)
             return SNIG_NUM_BIG;
     }
     *v = x;

@@ -91,6 +91,7 @@ void cpu_batch_start(cpu_plan *p, cpu_batch *b)
     for (uint32_t pi = 0; pi < panels; pi++)
         panel_masks(n, s, pi);
     b->used = b->rows;
+    atomic_fetch_add(&p->progress.rows, b->rows);
     b->sat_weight = 0;
     b->sat_rows = 0;
 }
@@ -113,6 +114,7 @@ static void compact(cpu_plan *p, cpu_batch *b, bool drop_sat)
         uint32_t bit = 1u << (q % L16);
         if (!(s->alive[q / L16] & bit)) {
             p->state[b->first + r] = CPU_ROW_DEAD;
+            atomic_fetch_sub(&p->progress.rows, 1);
             continue;
         }
         if (drop_sat && (s->sat[q / L16] & bit)) {
@@ -214,6 +216,7 @@ void cpu_batch_finish(cpu_plan *p, cpu_batch *b)
     const uint32_t n = p->n;
     cpu_slot *s = b->slot;
     snig_result *res = p->res;
+    atomic_fetch_sub(&p->progress.rows, b->used + b->sat_rows);
     for (uint32_t q = 0; q < b->used; q++) {
         uint32_t r = (uint32_t)s->lane[q];
         uint32_t row = p->uniq[b->first + r];

@@ -18,16 +18,19 @@
 #include <omp.h>
 #include <string.h>
 
-/* Rows per batch: a few batches per thread for balance, at most 256 rows,
- * and at most 64 MiB of values per batch. */
+/* Rows per batch.  Few rows survive many layers, and rows of different
+ * batches never share a panel, so batches are made large: one per thread
+ * when that is at most 4096 rows, else equal batches of at most 4096 rows
+ * (enough of them to balance the threads); and at most 64 MiB of values
+ * per batch. */
 static uint32_t default_batch(uint32_t rows, uint32_t n, int threads)
 {
-    uint64_t b = ((uint64_t)rows + 4u * (uint32_t)threads - 1) /
-                 (4u * (uint32_t)threads);
-    b = (b + CPU_LANES - 1) / CPU_LANES * CPU_LANES;
+    uint64_t b = ((uint64_t)rows + (uint32_t)threads - 1) / (uint32_t)threads;
+    if (b > 4096) {
+        uint64_t count = (rows + 4095) / 4096;
+        b = (rows + count - 1) / count;
+    }
     uint64_t cap = ((uint64_t)16 << 20) / n;
-    if (b > 256)
-        b = 256;
     if (b > cap)
         b = cap;
     return b < CPU_LANES ? CPU_LANES : (uint32_t)b;
@@ -145,7 +148,7 @@ static snig_status setup(const snig_job *job, snig_result *res, int threads,
         return SNIG_NOMEM;
     snig_status st = SNIG_OK;
     if (p->shortcuts) {
-        st = cpu_find_duplicates(ctx, in, run->rep, run->weight);
+        st = cpu_find_duplicates(ctx, in, threads, run->rep, run->weight);
         if (st != SNIG_OK)
             return st;
     } else {
@@ -214,6 +217,8 @@ static void teardown(snig_ctx *ctx, cpu_run *run, int threads)
         cpu_slot_free(ctx, &run->slots[s]);
     for (int t = 0; p->scratch != NULL && t < threads; t++)
         snig__free_aligned(ctx, p->scratch[t]);
+    for (uint32_t l = 0; p->layer != NULL && l < p->layers; l++)
+        cpu_layer_unpack(ctx, &p->layer[l]);
     snig__free(ctx, run->dep_slot);
     snig__free(ctx, run->dep_batch);
     snig__free(ctx, run->dep_prep);

@@ -23,12 +23,18 @@
 
 #define CPU_LANES 16
 
-/* One layer as the kernel reads it.  The CSR by input neuron of the network
- * is used in place (16-bit indices when the network has them, no value
- * array when the layer is uniform): it is already the packed form the
- * scatter kernel wants, and a memory-mapped layer is then never copied. */
+/* One layer as the kernel reads it: CSR by input neuron, cut into
+ * `sections` of `width` output neurons each, so that the 16-lane output
+ * panel of one section (width * 64 bytes) stays in the L1 cache while the
+ * kernel scatters into it.  Section s holds rows rowptr[s * (n + 1) + i]
+ * with column indices local to the section.  With one section the
+ * network's own arrays are used in place (16-bit indices when it has them,
+ * no value array when the layer is uniform), so a memory-mapped layer is
+ * not copied. */
 typedef struct cpu_layer {
-    const uint32_t *rowptr;
+    uint32_t sections;
+    uint32_t width;          /* output neurons per section */
+    const uint32_t *rowptr;  /* sections * (n + 1) */
     const uint16_t *col16;
     const uint32_t *col32;
     const float *val;
@@ -36,6 +42,7 @@ typedef struct cpu_layer {
     const float *bias;       /* per neuron, or NULL: bias_scalar */
     float bias_scalar;
     bool saturating;         /* a row at the cap everywhere stays there */
+    void *own;               /* the packed arrays (one block), or NULL */
 } cpu_layer;
 
 /* ---- pack.c */
@@ -45,6 +52,7 @@ typedef struct cpu_layer {
  * in the kernel's arithmetic.  scratch: n floats. */
 snig_status cpu_layer_prepare(const snig_job *job, uint32_t l, float *scratch,
                               cpu_layer *out);
+void cpu_layer_unpack(snig_ctx *ctx, cpu_layer *L);
 
 /* ---- kernel.c */
 
@@ -108,7 +116,7 @@ void cpu_batch_finish(cpu_plan *p, cpu_batch *b);
 /* rep[r] = the first input row equal to row r (r itself when none);
  * weight[r] = how many rows share representative r (0 for duplicates). */
 snig_status cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
-                                uint32_t *rep, uint32_t *weight);
+                                int threads, uint32_t *rep, uint32_t *weight);
 
 /* ---- progress.c */
 
@@ -118,6 +126,7 @@ typedef struct cpu_progress {
     uint64_t total;          /* tasks */
     _Atomic uint64_t done;
     _Atomic uint64_t batches_done;
+    _Atomic int64_t rows;    /* rows in flight, not yet dead */
     uint64_t batches;
     atomic_flag busy;
     _Atomic int printed;

@@ -34,30 +34,33 @@ scatter(const cpu_layer *L, uint32_t n, const float *restrict y,
         const uint16_t *restrict mask, float *restrict z, uint64_t *madds,
         const bool c16, const bool hv)
 {
-    const uint32_t *rowptr = L->rowptr;
     const uint16_t *col16 = L->col16;
     const uint32_t *col32 = L->col32;
     const float *val = L->val;
     const v16f *yv = (const v16f *)y;
-    v16f *zv = (v16f *)z;
     uint64_t m = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t bits = mask[i];
-        if (bits == 0)
-            continue;
-        uint32_t b = rowptr[i], e = rowptr[i + 1];
-        m += (uint64_t)__builtin_popcount(bits) * (e - b);
-        v16f yi = yv[i];
-        if (hv) {
-            for (uint32_t k = b; k < e; k++) {
-                uint32_t j = c16 ? col16[k] : col32[k];
-                zv[j] += yi * val[k];
+    for (uint32_t s = 0; s < L->sections; s++) {
+        /* one section: its panel of outputs stays in the L1 cache */
+        const uint32_t *rowptr = L->rowptr + (size_t)s * (n + 1);
+        v16f *zv = (v16f *)z + (size_t)s * L->width;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t bits = mask[i];
+            if (bits == 0)
+                continue;
+            uint32_t b = rowptr[i], e = rowptr[i + 1];
+            m += (uint64_t)__builtin_popcount(bits) * (e - b);
+            v16f yi = yv[i];
+            if (hv) {
+                for (uint32_t k = b; k < e; k++) {
+                    uint32_t j = c16 ? col16[k] : col32[k];
+                    zv[j] += yi * val[k];
+                }
+            } else {
+                /* every weight is the same: so is y * w, computed once */
+                v16f t = yi * L->uniform;
+                for (uint32_t k = b; k < e; k++)
+                    zv[c16 ? col16[k] : col32[k]] += t;
             }
-        } else {
-            /* every weight is the same: so is y * w, computed once */
-            v16f t = yi * L->uniform;
-            for (uint32_t k = b; k < e; k++)
-                zv[c16 ? col16[k] : col32[k]] += t;
         }
     }
     *madds += m;

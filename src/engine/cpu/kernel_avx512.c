@@ -15,30 +15,36 @@ scatter(const cpu_layer *L, uint32_t n, const float *restrict y,
         const uint16_t *restrict mask, float *restrict z, const bool c16,
         const bool hv)
 {
-    const uint32_t *rowptr = L->rowptr;
     const uint16_t *col16 = L->col16;
     const uint32_t *col32 = L->col32;
     const float *val = L->val;
     uint64_t m = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t bits = mask[i];
-        if (bits == 0)
-            continue;
-        uint32_t b = rowptr[i], e = rowptr[i + 1];
-        m += (uint64_t)__builtin_popcount(bits) * (e - b);
-        __m512 yi = _mm512_load_ps(y + (size_t)i * CPU_LANES);
-        if (hv) {
-            for (uint32_t k = b; k < e; k++) {
-                float *zj = z + (size_t)(c16 ? col16[k] : col32[k]) * CPU_LANES;
-                __m512 p = _mm512_mul_ps(yi, _mm512_set1_ps(val[k]));
-                _mm512_store_ps(zj, _mm512_add_ps(_mm512_load_ps(zj), p));
-            }
-        } else {
-            /* every weight is the same: so is y * w, computed once */
-            __m512 p = _mm512_mul_ps(yi, _mm512_set1_ps(L->uniform));
-            for (uint32_t k = b; k < e; k++) {
-                float *zj = z + (size_t)(c16 ? col16[k] : col32[k]) * CPU_LANES;
-                _mm512_store_ps(zj, _mm512_add_ps(_mm512_load_ps(zj), p));
+    for (uint32_t s = 0; s < L->sections; s++) {
+        /* one section: its panel of outputs stays in the L1 cache */
+        const uint32_t *rowptr = L->rowptr + (size_t)s * (n + 1);
+        float *zs = z + (size_t)s * L->width * CPU_LANES;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t bits = mask[i];
+            if (bits == 0)
+                continue;
+            uint32_t b = rowptr[i], e = rowptr[i + 1];
+            m += (uint64_t)__builtin_popcount(bits) * (e - b);
+            __m512 yi = _mm512_load_ps(y + (size_t)i * CPU_LANES);
+            if (hv) {
+                for (uint32_t k = b; k < e; k++) {
+                    uint32_t j = c16 ? col16[k] : col32[k];
+                    float *zj = zs + (size_t)j * CPU_LANES;
+                    __m512 p = _mm512_mul_ps(yi, _mm512_set1_ps(val[k]));
+                    _mm512_store_ps(zj, _mm512_add_ps(_mm512_load_ps(zj), p));
+                }
+            } else {
+                /* every weight is the same: so is y * w, computed once */
+                __m512 p = _mm512_mul_ps(yi, _mm512_set1_ps(L->uniform));
+                for (uint32_t k = b; k < e; k++) {
+                    uint32_t j = c16 ? col16[k] : col32[k];
+                    float *zj = zs + (size_t)j * CPU_LANES;
+                    _mm512_store_ps(zj, _mm512_add_ps(_mm512_load_ps(zj), p));
+                }
             }
         }
     }

@@ -14,6 +14,7 @@ void cpu_progress_init(cpu_progress *pr, int option, uint64_t tasks,
     pr->total = tasks ? tasks : 1;
     atomic_init(&pr->done, 0);
     atomic_init(&pr->batches_done, 0);
+    atomic_init(&pr->rows, 0);
     pr->batches = batches;
     atomic_flag_clear(&pr->busy);
     atomic_init(&pr->printed, 0);
@@ -29,10 +30,13 @@ void cpu_progress_tick(cpu_progress *pr, bool batch_done)
     double now = snig__now();
     if (now - pr->start >= 2.0 && now - pr->last >= 0.5) {
         pr->last = now;
-        fprintf(stderr, "\rsnig cpu: %5.1f%% of the task graph, batches %llu/%llu, %.0f s ",
+        fprintf(stderr,
+                "\rsnig cpu: %5.1f%% of the task graph, batches %llu/%llu "
+                "done, %lld rows alive in flight, %.0f s ",
                 100.0 * (double)done / (double)pr->total,
                 (unsigned long long)atomic_load(&pr->batches_done),
-                (unsigned long long)pr->batches, now - pr->start);
+                (unsigned long long)pr->batches,
+                (long long)atomic_load(&pr->rows), now - pr->start);
         fflush(stderr);
         atomic_store(&pr->printed, 1);
     }

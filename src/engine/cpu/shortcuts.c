@@ -47,12 +47,13 @@ static bool rows_equal(const snig_inputs *in, uint64_t a, uint64_t b)
 }
 
 snig_status cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
-                                uint32_t *rep, uint32_t *weight)
+                                int threads, uint32_t *rep, uint32_t *weight)
 {
     uint32_t rows = (uint32_t)in->rows;
     row_hash *hs = snig__malloc(ctx, (rows ? rows : 1) * sizeof *hs);
     if (hs == NULL)
         return SNIG_NOMEM;
+#pragma omp parallel for schedule(static) num_threads(threads)
     for (uint32_t r = 0; r < rows; r++) {
         hs[r] = (row_hash){.h = hash_row(in, r), .r = r};
         rep[r] = r;

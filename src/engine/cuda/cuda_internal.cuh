@@ -8,8 +8,10 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 
-/* Threads of a block: the layer kernel gives each one output neuron. */
+/* Threads of a block, and output neurons each owns in the layer kernel. */
 #define SNIG_CUDA_THREADS 256
+#define SNIG_CUDA_COLS 4
+#define SNIG_CUDA_BLOCK_COLS (SNIG_CUDA_THREADS * SNIG_CUDA_COLS)
 /* Input neurons of Y staged in shared memory per step, for each of the
  * SNIG_CUDA_ROWS rows: 4 x 2048 floats = 32 KiB (under the 48 KiB that
  * needs no opt-in). */
@@ -35,7 +37,8 @@ struct snig_input_args {
 
 /* One layer for the live rows of `list` (count of them in *count). */
 struct snig_layer_args {
-    const uint32_t *colptr;
+    const uint32_t *grp;             /* pack.h's layout */
+    const uint32_t *len;
     const uint16_t *idx;
     const float *val;                /* NULL: every weight is `uniform` */
     const float *bias;               /* NULL: every bias is bias_scalar */

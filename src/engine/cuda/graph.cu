@@ -92,7 +92,8 @@ static int build_graph(snig_cuda_dev *d, char *err)
     uint8_t *status = m + lay->status;
     uint32_t *count = (uint32_t *)(m + lay->count);
     unsigned long long *stats = (unsigned long long *)(m + lay->stats);
-    const uint32_t colblocks = (n + SNIG_CUDA_THREADS - 1) / SNIG_CUDA_THREADS;
+    const uint32_t colblocks =
+        (n + SNIG_CUDA_BLOCK_COLS - 1) / SNIG_CUDA_BLOCK_COLS;
     const uint32_t tiles = (batch + SNIG_CUDA_ROWS - 1) / SNIG_CUDA_ROWS;
     const dim3 layer_grid(colblocks,
                           min_u32(tiles, SNIG_CUDA_BLOCKS / colblocks > 0
@@ -165,7 +166,8 @@ static int build_graph(snig_cuda_dev *d, char *err)
                 deps[ndeps++] = copy;
             }
             snig_layer_args la;
-            la.colptr = (const uint32_t *)w;
+            la.grp = (const uint32_t *)w;
+            la.len = (const uint32_t *)(w + p->len_off);
             la.idx = (const uint16_t *)(w + p->idx_off);
             la.val = p->val_off ? (const float *)(w + p->val_off) : NULL;
             la.bias = p->bias_off ? (const float *)(w + p->bias_off) : NULL;

@@ -1,14 +1,17 @@
 // SNIG's kernels, as graph nodes: the input step, the layer step and the
 // compaction of live rows between layers.
 //
-// Layer step: block (bx, by) owns output neurons bx * 256 .. + 255 (one per
-// thread) and tiles of SNIG_CUDA_ROWS live rows by, by + gridDim.y, ...  For
+// Layer step: block (bx, by) owns SNIG_CUDA_BLOCK_COLS output neurons
+// (SNIG_CUDA_COLS per thread) and tiles of SNIG_CUDA_ROWS live rows by,
+// by + gridDim.y, ...  For
 // a tile it stages Y section by section (2048 input neurons of each row) in
 // shared memory; a section that is zero in every row of the tile is skipped
 // (SNIG's forward feeding: the block votes with __syncthreads_or while it
-// loads).  Each thread walks its packed column once per tile, so every
+// loads).  Each thread walks its packed columns once per tile, so every
 // weight read serves SNIG_CUDA_ROWS rows, and sums in input-neuron order
 // (pack_math.h): the values are the reference engine's, bit for bit.
+// Every column block reads whole rows of Y, so the owned neurons per block
+// (SNIG_CUDA_BLOCK_COLS) set how often a row is read per layer: N / 1024.
 #include "cuda_internal.cuh"
 #include "host/pack_math.h"
 
@@ -51,25 +54,47 @@ snig_layer_kernel(snig_layer_args a)
     __shared__ float ys[SNIG_CUDA_ROWS * SNIG_CUDA_SECTION];
     const uint32_t n = a.n;
     const uint32_t count = *a.count;   // the same for the whole block
-    const uint32_t j = blockIdx.x * blockDim.x + threadIdx.x;
-    const bool has_col = j < n;
-    const uint32_t kbeg = has_col ? a.colptr[j] : 0;
-    const uint32_t kend = has_col ? a.colptr[j + 1] : 0;
-    const float bias = !has_col ? 0.0f : a.bias ? a.bias[j] : a.bias_scalar;
+    // Thread t owns output neurons base + t, base + t + 256, ... (COLS of
+    // them): stores of a row stay coalesced, and the 32 threads of a warp
+    // own the 32 columns of a packed group, whose s-th entries are
+    // contiguous: weight reads are coalesced too.
+    const uint32_t base = blockIdx.x * SNIG_CUDA_BLOCK_COLS + threadIdx.x;
+    const uint16_t *idx[SNIG_CUDA_COLS];
+    const float *val[SNIG_CUDA_COLS];
+    uint32_t kend[SNIG_CUDA_COLS];
+    float bias[SNIG_CUDA_COLS];
+#pragma unroll
+    for (int c = 0; c < SNIG_CUDA_COLS; c++) {
+        const uint32_t j = base + (uint32_t)c * SNIG_CUDA_THREADS;
+        const bool has = j < n;
+        const uint32_t first =
+            has ? a.grp[j / SNIG_PACK_GROUP] + j % SNIG_PACK_GROUP : 0;
+        idx[c] = a.idx + first;
+        val[c] = a.val != 0 ? a.val + first : 0;
+        kend[c] = has ? a.len[j] : 0;
+        bias[c] = !has ? 0.0f : a.bias ? a.bias[j] : a.bias_scalar;
+    }
 
     for (uint32_t t0 = blockIdx.y * SNIG_CUDA_ROWS; t0 < count;
          t0 += gridDim.y * SNIG_CUDA_ROWS) {
         uint32_t pos[SNIG_CUDA_ROWS];
-        float acc[SNIG_CUDA_ROWS];
-        for (int r = 0; r < SNIG_CUDA_ROWS; r++) {
+#pragma unroll
+        for (int r = 0; r < SNIG_CUDA_ROWS; r++)
             pos[r] = t0 + r < count ? a.list[t0 + r] : NO_ROW;
-            acc[r] = 0.0f;
+        float acc[SNIG_CUDA_COLS][SNIG_CUDA_ROWS];
+        uint32_t k[SNIG_CUDA_COLS];
+#pragma unroll
+        for (int c = 0; c < SNIG_CUDA_COLS; c++) {
+            k[c] = 0;
+#pragma unroll
+            for (int r = 0; r < SNIG_CUDA_ROWS; r++)
+                acc[c][r] = 0.0f;
         }
-        uint32_t k = kbeg;
         for (uint32_t s0 = 0; s0 < n; s0 += SNIG_CUDA_SECTION) {
             const uint32_t len =
                 n - s0 < SNIG_CUDA_SECTION ? n - s0 : SNIG_CUDA_SECTION;
             int nz = 0;
+#pragma unroll
             for (int r = 0; r < SNIG_CUDA_ROWS; r++) {
                 const float *src =
                     pos[r] != NO_ROW ? a.yin + (size_t)pos[r] * n + s0 : 0;
@@ -81,20 +106,38 @@ snig_layer_kernel(snig_layer_args a)
                 }
             }
             // Barrier and vote: the section is in shared memory for all.
-            if (__syncthreads_or(nz))
-                k = snig_pack_section(a.idx, a.val, a.uniform, k, kend, s0,
-                                      s0 + len, ys, SNIG_CUDA_SECTION, acc);
-            else
-                k = snig_pack_skip(a.idx, k, kend, s0 + len);
+            if (__syncthreads_or(nz)) {
+#pragma unroll
+                for (int c = 0; c < SNIG_CUDA_COLS; c++)
+                    k[c] = snig_pack_section(idx[c], val[c], SNIG_PACK_GROUP,
+                                             a.uniform, k[c], kend[c], s0,
+                                             s0 + len, ys, SNIG_CUDA_SECTION,
+                                             acc[c]);
+            } else {
+#pragma unroll
+                for (int c = 0; c < SNIG_CUDA_COLS; c++)
+                    k[c] = snig_pack_skip(idx[c], SNIG_PACK_GROUP, k[c],
+                                          kend[c], s0 + len);
+            }
             __syncthreads();   // everyone is done with ys before it reloads
         }
+#pragma unroll
         for (int r = 0; r < SNIG_CUDA_ROWS; r++) {
-            const float o = has_col ? snig_activate(acc[r], bias) : 0.0f;
-            if (pos[r] != NO_ROW && has_col)
-                a.yout[(size_t)pos[r] * n + j] = o;
-            // Whole-block votes: all threads reach them (uniform loops).
-            const int nz = __syncthreads_or(o != 0.0f);
-            const int sat = __syncthreads_count(!has_col || o == SNIG_YMAX);
+            int nz = 0, sat = 1;
+#pragma unroll
+            for (int c = 0; c < SNIG_CUDA_COLS; c++) {
+                const uint32_t j = base + (uint32_t)c * SNIG_CUDA_THREADS;
+                if (j >= n)
+                    continue;   // counts as saturated: not a neuron
+                const float o = snig_activate(acc[c][r], bias[c]);
+                if (pos[r] != NO_ROW)
+                    a.yout[(size_t)pos[r] * n + j] = o;
+                nz |= o != 0.0f;
+                sat &= o == SNIG_YMAX;
+            }
+            // Whole-block votes: every thread reaches them (uniform loops).
+            nz = __syncthreads_or(nz);
+            sat = __syncthreads_count(sat);
             if (threadIdx.x == 0 && pos[r] != NO_ROW) {
                 if (nz)
                     a.rownz[pos[r]] = 1;
@@ -131,8 +174,10 @@ snig_compact_kernel(snig_compact_args a)
         }
     }
     // One atomic per warp (the loop above has ended for every lane).
-    live = __reduce_add_sync(0xffffffffu, live);
-    retired = __reduce_add_sync(0xffffffffu, retired);
+    for (int d = 16; d > 0; d /= 2) {
+        live += __shfl_down_sync(0xffffffffu, live, d);
+        retired += __shfl_down_sync(0xffffffffu, retired, d);
+    }
     if ((threadIdx.x & 31) == 0) {
         if (live)
             atomicAdd(a.live, (unsigned long long)live);

@@ -1,6 +1,7 @@
 /* A GPU worker: fetch a batch, stage its distinct rows in page-locked
  * memory, launch the batch graph, merge the categories (and values) of every
  * row, duplicates included. */
+#include "../activation.h"
 #include "cuda_run.h"
 #include "host/dedup.h"
 
@@ -62,13 +63,14 @@ void *snig_cuda_worker_main(void *arg)
     const uint32_t batch = run->plan.batch;
     snig_cuda_setup setup = run->setup;
     snig_cuda_dev *dev = NULL;
+    snig_cuda_io *io = NULL;
 
-    w->rc = 0;
+    w->rc = -1;
     setup.device = w->device;
     if (snig_cuda_dev_new(&setup, &run->plan, &dev, w->err) != 0)
-        goto fail;
+        goto cleanup;
     w->device_bytes = snig_cuda_dev_bytes(dev);
-    snig_cuda_io *io = snig_cuda_dev_io(dev);
+    io = snig_cuda_dev_io(dev);
     for (;;) {
         if (atomic_load(&run->stop))
             break;
@@ -83,15 +85,14 @@ void *snig_cuda_worker_main(void *arg)
                                      w->reps, io->mult, w->table);
         uint64_t nnz = stage(in, first, m, w->reps, io);
         if (snig_cuda_dev_run(dev, m, nnz, w->err) != 0)
-            goto fail;
+            goto cleanup;
         merge(run, w, first, count, io);
         w->batches_done++;
     }
-    snig_cuda_dev_free(&dev);
-    return NULL;
-fail:
-    w->rc = -1;
-    atomic_store(&run->stop, 1);
+    w->rc = 0;
+cleanup:
+    if (w->rc != 0)
+        atomic_store(&run->stop, 1);   /* the other workers stop too */
     snig_cuda_dev_free(&dev);
     return NULL;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ------------------------------------------------------------ process */
 
@@ -99,6 +100,36 @@ snig_status snig__mpi_agree(snig_ctx *ctx, snig_status st)
         }
     }
     return (snig_status)code;
+}
+
+/* ------------------------------------------------------------ waiting */
+
+/* MPI's blocking calls spin; a rank that waits for slower ones then takes
+ * a core from them when ranks outnumber cores (mpirun --oversubscribe, or
+ * a rank that runs threads).  These waits poll and sleep instead: 100 us
+ * of latency, paid once per batch or run. */
+static void nap(void)
+{
+    struct timespec ts = {0, 100000};
+    nanosleep(&ts, NULL);
+}
+
+void snig__mpi_quiet_barrier(void)
+{
+    MPI_Request req;
+    int done = 0;
+    MPI_Ibarrier(MPI_COMM_WORLD, &req);
+    for (MPI_Test(&req, &done, MPI_STATUS_IGNORE); !done;
+         MPI_Test(&req, &done, MPI_STATUS_IGNORE))
+        nap();
+}
+
+void snig__mpi_quiet_probe(int from, int tag, MPI_Status *status)
+{
+    int found = 0;
+    for (MPI_Iprobe(from, tag, MPI_COMM_WORLD, &found, status); !found;
+         MPI_Iprobe(from, tag, MPI_COMM_WORLD, &found, status))
+        nap();
 }
 
 /* ------------------------------------------------------------ transfers */
@@ -321,6 +352,8 @@ static snig_status mpi_infer(const snig_job *job, snig_result *res)
     const struct snig_engine_i *local = NULL;
     int rank, size;
     snig_status st = find_local(job, &local);
+    if (st == SNIG_OK)   /* says which engine ran on the ranks: "mpi/cpu" */
+        snprintf(res->engine, sizeof res->engine, "mpi/%s", local->name);
     if (!snig__mpi_world(&rank, &size))
         return st == SNIG_OK ? local->infer(job, res) : st;
     /* Every rank checks the same job; agree anyway, so that no rank waits
@@ -336,6 +369,7 @@ static snig_status mpi_infer(const snig_job *job, snig_result *res)
         st = local->infer(job, res);
         busy = snig__now() - t0;
     }
+    snig__mpi_quiet_barrier();   /* ranks done early sleep, not spin */
     st = snig__mpi_agree(ctx, st);
     if (st != SNIG_OK)
         return st;

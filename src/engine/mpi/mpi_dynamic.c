@@ -17,6 +17,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Requests a worker keeps in flight: it asks for its next batch before it
+ * runs the current one, so it rarely waits while rank 0 is busy. */
+#define DEPTH 2
+
 /* Rows per batch: --batch, else about four batches per rank. */
 static uint64_t batch_rows(const snig_job *job, uint64_t rows, int size)
 {
@@ -26,18 +30,75 @@ static uint64_t batch_rows(const snig_job *job, uint64_t rows, int size)
     return b < 64 ? 64 : (b > 8192 ? 8192 : b);
 }
 
-/* Rank 0: a work message for rows [start, start + n) of in. */
-static snig_status send_work(snig_ctx *ctx, const snig_inputs *in,
+/* Sends in flight.  A batch is large enough to go by rendezvous, where a
+ * blocking send would wait for the worker to finish its current batch and
+ * post the receive: rank 0 hands each message to MPI_Isend and frees the
+ * buffer once the send completes. */
+typedef struct outbox {
+    int cap;
+    MPI_Request *req;
+    unsigned char **buf;
+} outbox;
+
+static void outbox_reap(snig_ctx *ctx, outbox *o, bool all)
+{
+    for (int i = 0; i < o->cap; i++) {
+        int done = 0;
+        if (o->buf[i] == NULL)
+            continue;
+        if (all)
+            MPI_Wait(&o->req[i], MPI_STATUS_IGNORE);
+        else
+            MPI_Test(&o->req[i], &done, MPI_STATUS_IGNORE);
+        if (all || done) {
+            snig__free(ctx, o->buf[i]);
+            o->buf[i] = NULL;
+        }
+    }
+}
+
+/* Takes over buf (bytes <= INT_MAX). */
+static void outbox_post(snig_ctx *ctx, outbox *o, unsigned char *buf,
+                        size_t bytes, int to, int tag)
+{
+    outbox_reap(ctx, o, false);
+    int slot = -1;
+    for (int i = 0; i < o->cap && slot < 0; i++)
+        if (o->buf[i] == NULL)
+            slot = i;
+    if (slot < 0) {   /* no room (or no outbox): send and wait */
+        snig__mpi_send(buf, bytes, to, tag);
+        snig__free(ctx, buf);
+        return;
+    }
+    o->buf[slot] = buf;
+    MPI_Isend(buf, (int)bytes, MPI_BYTE, to, tag, MPI_COMM_WORLD,
+              &o->req[slot]);
+}
+
+/* Rows of in from start, at most n, whose batch message stays under 1 GiB
+ * (MPI counts are int; a row holds at most N nonzeros). */
+static uint64_t fit_rows(const snig_inputs *in, uint64_t start, uint64_t n)
+{
+    const uint64_t limit = (uint64_t)1 << 30;
+    while (n > 1 && (in->rowptr[start + n] - in->rowptr[start]) * 8 +
+                            (n + 1) * 8 > limit)
+        n /= 2;
+    return n;
+}
+
+/* Rank 0: a work message for rows [start, start + n) of in; n = 0: stop. */
+static snig_status send_work(snig_ctx *ctx, outbox *o, const snig_inputs *in,
                              uint64_t start, uint64_t n, int to)
 {
     uint64_t a = n ? in->rowptr[start] : 0;
     uint64_t nnz = n ? in->rowptr[start + n] - a : 0;
-    if (n == 0) {
+    if (n == 0) {   /* small: sent at once, no allocation */
         uint64_t stop[3] = {start, 0, 0};
         snig__mpi_send(stop, sizeof stop, to, SNIG_MPI_TAG_WORK);
         return SNIG_OK;
     }
-    size_t bytes = 3 * sizeof(uint64_t) + (n ? (n + 1) * sizeof(uint64_t) : 0) +
+    size_t bytes = 3 * sizeof(uint64_t) + (n + 1) * sizeof(uint64_t) +
                    nnz * (sizeof(uint32_t) + sizeof(float));
     unsigned char *m = snig__malloc(ctx, bytes);
     if (m == NULL)
@@ -46,7 +107,7 @@ static snig_status send_work(snig_ctx *ctx, const snig_inputs *in,
     unsigned char *p = m;
     memcpy(p, head, sizeof head);
     p += sizeof head;
-    for (uint64_t r = 0; n > 0 && r <= n; r++, p += sizeof(uint64_t)) {
+    for (uint64_t r = 0; r <= n; r++, p += sizeof(uint64_t)) {
         uint64_t off = in->rowptr[start + r] - a;
         memcpy(p, &off, sizeof off);
     }
@@ -55,8 +116,7 @@ static snig_status send_work(snig_ctx *ctx, const snig_inputs *in,
         p += nnz * sizeof(uint32_t);
         memcpy(p, in->val + a, nnz * sizeof(float));
     }
-    snig__mpi_send(m, bytes, to, SNIG_MPI_TAG_WORK);
-    snig__free(ctx, m);
+    outbox_post(ctx, o, m, bytes, to, SNIG_MPI_TAG_WORK);
     return SNIG_OK;
 }
 
@@ -69,7 +129,7 @@ static size_t recv_any(snig_ctx *ctx, int from, int tag, unsigned char **buf,
 {
     MPI_Status s;
     int count = 0;
-    MPI_Probe(from, tag, MPI_COMM_WORLD, &s);
+    snig__mpi_quiet_probe(from, tag, &s);
     MPI_Get_count(&s, MPI_BYTE, &count);
     *source = s.MPI_SOURCE;
     if ((size_t)count > *cap || *buf == NULL) {
@@ -89,7 +149,7 @@ static size_t recv_any(snig_ctx *ctx, int from, int tag, unsigned char **buf,
 
 /* Copies a finished batch's alive flags (and values) into res at start. */
 static void merge(snig_result *res, uint64_t start, uint64_t n,
-                  const uint8_t *alive, const float *values)
+                  const uint8_t *alive, const void *values)
 {
     memcpy(res->alive + start, alive, n);
     if (res->values != NULL && values != NULL)
@@ -126,15 +186,26 @@ static snig_status rank0(const snig_job *job, const struct snig_engine_i *local,
     const size_t rowbytes = (size_t)res->neurons * sizeof(float);
     snig_status st = SNIG_OK;
     uint64_t next = 0;
+    /* Rank 0 answers requests only between batches of its own: smaller
+     * ones keep the workers' queues filled. */
+    const uint64_t own = b / 4 ? b / 4 : 1;
+    const int stops = DEPTH * (size - 1);
     int stopped = 0;
     bool counted = true;
     unsigned char *m = NULL;
     size_t cap = 0;
-    while (stopped < size - 1 || next < in->rows) {
+    outbox o = {.cap = stops + 1};
+    o.req = snig__calloc(ctx, (size_t)o.cap, sizeof *o.req);
+    o.buf = snig__calloc(ctx, (size_t)o.cap, sizeof *o.buf);
+    if (o.req == NULL || o.buf == NULL) {
+        st = SNIG_NOMEM;   /* every worker gets a stop */
+        o.cap = 0;
+    }
+    while (stopped < stops || next < in->rows) {
         if (st != SNIG_OK)
             next = in->rows;   /* a failure: stop handing out work */
         /* Answer every waiting request; block only when no work is left. */
-        while (stopped < size - 1) {
+        while (stopped < stops) {
             int flag = 1, from = 0;
             if (next < in->rows)
                 MPI_Iprobe(MPI_ANY_SOURCE, SNIG_MPI_TAG_REQUEST,
@@ -150,22 +221,23 @@ static snig_status rank0(const snig_job *job, const struct snig_engine_i *local,
             if (h[0] != SNIG_OK)
                 st = st != SNIG_OK ? st : (snig_status)h[0];
             else if (h[2] > 0 && h[1] + h[2] <= in->rows && len >= want)
-                merge(res, h[1], h[2], m + sizeof h,
-                      (const float *)(const void *)(m + sizeof h + h[2]));
+                merge(res, h[1], h[2], m + sizeof h, m + sizeof h + h[2]);
             uint64_t n = next < in->rows && st == SNIG_OK
-                             ? (in->rows - next < b ? in->rows - next : b)
+                             ? fit_rows(in, next, in->rows - next < b
+                                                      ? in->rows - next
+                                                      : b)
                              : 0;
-            if (n > 0 && send_work(ctx, in, next, n, from) != SNIG_OK) {
+            if (n > 0 && send_work(ctx, &o, in, next, n, from) != SNIG_OK) {
                 st = SNIG_NOMEM;
                 n = 0;
             }
             if (n == 0)
-                send_work(ctx, in, next, 0, from);   /* stop: no allocation */
+                send_work(ctx, &o, in, next, 0, from);
             next += n;
             stopped += n == 0;
         }
         if (next < in->rows && st == SNIG_OK) {
-            uint64_t n = in->rows - next < b ? in->rows - next : b;
+            uint64_t n = in->rows - next < own ? in->rows - next : own;
             snig_result *sub = NULL;
             st = run_batch(job, local, in, next, n, res, &counted, busy, &sub);
             if (st == SNIG_OK)
@@ -174,8 +246,56 @@ static snig_status rank0(const snig_job *job, const struct snig_engine_i *local,
             next += n;
         }
     }
+    if (o.cap > 0)
+        outbox_reap(ctx, &o, true);
+    snig__free(ctx, o.buf);
+    snig__free(ctx, o.req);
     snig__free(ctx, m);
     res->live_counted = counted;
+    return st;
+}
+
+/* Worker: runs the batch of a work message (w, len bytes) into *out; adds
+ * its live counts and madds into res. */
+static snig_status run_message(const snig_job *job,
+                               const struct snig_engine_i *local,
+                               snig_result *res, const unsigned char *w,
+                               size_t len, bool *counted, double *busy,
+                               snig_result **out)
+{
+    snig_ctx *ctx = job->ctx;
+    uint64_t wh[3];
+    memcpy(wh, w, sizeof wh);
+    if (len != sizeof wh + (wh[1] + 1) * sizeof(uint64_t) +
+                   wh[2] * (sizeof(uint32_t) + sizeof(float)))
+        return snig__error(ctx, SNIG_INTERNAL, "mpi: batch message of %zu "
+                           "bytes does not match its header", len);
+    /* The batch as inputs of its own. */
+    snig_inputs *in = NULL;
+    snig_status st = snig__inputs_new(ctx, job->in->neurons, &in);
+    if (st != SNIG_OK)
+        return st;
+    in->rows = wh[1];
+    in->first_row = wh[0];   /* within rank 0's rows; only for messages */
+    in->rowptr = snig__malloc(ctx, (wh[1] + 1) * sizeof(uint64_t));
+    in->col = snig__malloc(ctx, (wh[2] ? wh[2] : 1) * sizeof(uint32_t));
+    in->val = snig__malloc(ctx, (wh[2] ? wh[2] : 1) * sizeof(float));
+    if (in->rowptr == NULL || in->col == NULL || in->val == NULL) {
+        st = SNIG_NOMEM;
+        goto cleanup;
+    }
+    const unsigned char *p = w + sizeof wh;
+    memcpy(in->rowptr, p, (wh[1] + 1) * sizeof(uint64_t));
+    p += (wh[1] + 1) * sizeof(uint64_t);
+    memcpy(in->col, p, wh[2] * sizeof(uint32_t));
+    p += wh[2] * sizeof(uint32_t);
+    memcpy(in->val, p, wh[2] * sizeof(float));
+    double t0 = snig__now();
+    st = snig__mpi_run_local(job, local, in, res, out);
+    *busy += snig__now() - t0;
+    *counted = *counted && *out != NULL && (*out)->live_counted;
+cleanup:
+    snig_inputs_free(&in);
     return st;
 }
 
@@ -195,10 +315,31 @@ static snig_status worker(const snig_job *job,
         counted = res->live_counted;
     }
     snig_result *done = NULL;
-    unsigned char *w = NULL;
+    unsigned char *w = NULL, *sent = NULL;
+    MPI_Request pending = MPI_REQUEST_NULL;
     size_t cap = 0;
     uint64_t start = 0;
-    for (;;) {
+    /* Each work message is answered by one request (carrying its result);
+     * a stop by none.  The worker ends when no request is in flight. */
+    for (int k = 0; k < DEPTH; k++) {
+        uint64_t h[3] = {(uint64_t)st, 0, 0};
+        snig__mpi_send(h, sizeof h, 0, SNIG_MPI_TAG_REQUEST);
+    }
+    for (int outstanding = DEPTH; outstanding > 0;) {
+        int from = 0;
+        size_t len = recv_any(ctx, 0, SNIG_MPI_TAG_WORK, &w, &cap, &from);
+        outstanding--;
+        uint64_t wh[3] = {0, 0, 0};
+        if (len >= sizeof wh)
+            memcpy(wh, w, sizeof wh);
+        if (wh[1] == 0)
+            continue;   /* a stop */
+        start = wh[0];
+        snig_status rs = SNIG_OK;
+        if (st == SNIG_OK)
+            rs = run_message(job, local, res, w, len, &counted, busy, &done);
+        if (rs != SNIG_OK && st == SNIG_OK)
+            st = rs;
         uint64_t n = st == SNIG_OK && done != NULL ? done->rows : 0;
         uint64_t h[3] = {(uint64_t)st, start, n};
         size_t bytes = sizeof h + n + (done && done->values ? n * rowbytes : 0);
@@ -208,6 +349,11 @@ static snig_status worker(const snig_job *job,
             h[0] = SNIG_NOMEM;
             h[2] = 0;
         }
+        /* The previous result has long been sent; this one goes without
+         * waiting for rank 0, which may be running a batch of its own. */
+        MPI_Wait(&pending, MPI_STATUS_IGNORE);
+        snig__free(ctx, sent);
+        sent = NULL;
         if (m == NULL) {
             snig__mpi_send(h, sizeof h, 0, SNIG_MPI_TAG_REQUEST);
         } else {
@@ -215,55 +361,15 @@ static snig_status worker(const snig_job *job,
             memcpy(m + sizeof h, done->alive, n);
             if (done->values != NULL)
                 memcpy(m + sizeof h + n, done->values, n * rowbytes);
-            snig__mpi_send(m, bytes, 0, SNIG_MPI_TAG_REQUEST);
-            snig__free(ctx, m);
+            sent = m;
+            MPI_Isend(m, (int)bytes, MPI_BYTE, 0, SNIG_MPI_TAG_REQUEST,
+                      MPI_COMM_WORLD, &pending);
         }
+        outstanding++;
         snig_result_free(&done);
-
-        int from = 0;
-        size_t len = recv_any(ctx, 0, SNIG_MPI_TAG_WORK, &w, &cap, &from);
-        uint64_t wh[3] = {0, 0, 0};
-        if (len >= sizeof wh)
-            memcpy(wh, w, sizeof wh);
-        if (wh[1] == 0)
-            break;
-        start = wh[0];
-        /* Rebuild the batch as inputs of its own (global rows kept). */
-        snig_inputs *in = NULL;
-        snig_status rs = SNIG_OK;
-        if (len != sizeof wh + (wh[1] + 1) * sizeof(uint64_t) +
-                       wh[2] * (sizeof(uint32_t) + sizeof(float)))
-            rs = snig__error(ctx, SNIG_INTERNAL, "mpi: batch message of %zu "
-                             "bytes does not match its header", len);
-        if (rs == SNIG_OK)
-            rs = snig__inputs_new(ctx, job->in->neurons, &in);
-        if (rs == SNIG_OK) {
-            in->rows = wh[1];
-            in->first_row = start;   /* local to rank 0's rows; not printed */
-            in->rowptr = snig__malloc(ctx, (wh[1] + 1) * sizeof(uint64_t));
-            in->col = snig__malloc(ctx, (wh[2] ? wh[2] : 1) * sizeof(uint32_t));
-            in->val = snig__malloc(ctx, (wh[2] ? wh[2] : 1) * sizeof(float));
-            if (in->rowptr == NULL || in->col == NULL || in->val == NULL) {
-                rs = SNIG_NOMEM;
-            } else {
-                const unsigned char *p = w + sizeof wh;
-                memcpy(in->rowptr, p, (wh[1] + 1) * sizeof(uint64_t));
-                p += (wh[1] + 1) * sizeof(uint64_t);
-                memcpy(in->col, p, wh[2] * sizeof(uint32_t));
-                p += wh[2] * sizeof(uint32_t);
-                memcpy(in->val, p, wh[2] * sizeof(float));
-            }
-        }
-        if (rs == SNIG_OK) {
-            double t0 = snig__now();
-            rs = snig__mpi_run_local(job, local, in, res, &done);
-            *busy += snig__now() - t0;
-            counted = counted && done != NULL && done->live_counted;
-        }
-        snig_inputs_free(&in);
-        if (rs != SNIG_OK && st == SNIG_OK)
-            st = rs;
     }
+    MPI_Wait(&pending, MPI_STATUS_IGNORE);
+    snig__free(ctx, sent);
     snig_result_free(&done);
     snig__free(ctx, w);
     /* This rank's own result keeps its own rows; batch rows went to rank 0,

@@ -112,6 +112,7 @@ snig_status snig__mpi_load_inputs(snig_ctx *ctx, const char *path,
                 snig__mpi_split(all->rowptr, all->rows, size, bounds);
         }
     }
+    snig__mpi_quiet_barrier();   /* the others sleep while rank 0 reads */
     MPI_Bcast(head, 5, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     if (head[0] != SNIG_OK) {
         /* Rank 0's message is the one printed (it is the lowest rank). */
@@ -268,6 +269,7 @@ snig_status snig__mpi_load_network(snig_ctx *ctx, const char *path,
             head[3] = net->index16;
         }
     }
+    snig__mpi_quiet_barrier();
     MPI_Bcast(head, 4, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     if (head[0] != SNIG_OK) {
         if (rank != 0)

@@ -23,6 +23,10 @@ int snig__mpi_world(int *rank, int *size);
  * ctx gets its message. */
 snig_status snig__mpi_agree(snig_ctx *ctx, snig_status st);
 
+/* A barrier and a probe that sleep while they wait (MPI's own spin). */
+void snig__mpi_quiet_barrier(void);
+void snig__mpi_quiet_probe(int from, int tag, MPI_Status *status);
+
 /* Byte transfers of any length (MPI counts are int). */
 void snig__mpi_bcast(void *buf, size_t bytes, int root);
 void snig__mpi_send(const void *buf, size_t bytes, int to, int tag);

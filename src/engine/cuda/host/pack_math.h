@@ -26,31 +26,34 @@ SNIG_HD float snig_pack_madd(float acc, float y, float w)
 }
 
 /* Adds the entries k.. of one packed column whose input neuron is below s1
- * (the end of the current section, which starts at s0) to acc[0..ROWS);
- * ys holds the section for each row, `stride` floats apart.  Returns the
- * first entry not used (the start for the next section). */
+ * (the end of the current section, which starts at s0) to acc[0..ROWS).
+ * idx and val point at the column's first slot; its entries are `step`
+ * slots apart (SNIG_PACK_GROUP).  ys holds the section for each row, `ystep`
+ * floats apart.  Returns the first entry not used (where the next section
+ * starts). */
 SNIG_HD uint32_t snig_pack_section(const uint16_t *idx, const float *val,
-                                   float uniform, uint32_t k, uint32_t kend,
-                                   uint32_t s0, uint32_t s1, const float *ys,
-                                   uint32_t stride, float *acc)
+                                   uint32_t step, float uniform, uint32_t k,
+                                   uint32_t kend, uint32_t s0, uint32_t s1,
+                                   const float *ys, uint32_t ystep,
+                                   float *acc)
 {
     for (; k < kend; k++) {
-        uint32_t i = idx[k];
+        uint32_t i = idx[(size_t)k * step];
         if (i >= s1)
             break;
-        float w = val != 0 ? val[k] : uniform;
+        float w = val != 0 ? val[(size_t)k * step] : uniform;
         const float *y = ys + (i - s0);
         for (int r = 0; r < SNIG_CUDA_ROWS; r++)
-            acc[r] = snig_pack_madd(acc[r], y[(uint32_t)r * stride], w);
+            acc[r] = snig_pack_madd(acc[r], y[(uint32_t)r * ystep], w);
     }
     return k;
 }
 
 /* Skips the entries k.. of a column that fall in a section of zeros. */
-SNIG_HD uint32_t snig_pack_skip(const uint16_t *idx, uint32_t k, uint32_t kend,
-                                uint32_t s1)
+SNIG_HD uint32_t snig_pack_skip(const uint16_t *idx, uint32_t step, uint32_t k,
+                                uint32_t kend, uint32_t s1)
 {
-    while (k < kend && idx[k] < s1)
+    while (k < kend && idx[(size_t)k * step] < s1)
         k++;
     return k;
 }

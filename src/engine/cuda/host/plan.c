@@ -43,31 +43,40 @@ uint64_t snig_cuda_max_entries(const uint64_t *rowptr, uint64_t rows,
     return most;
 }
 
-/* The largest batch <= start whose layout fits the budget, 0 when none. */
+/* 1 when a batch of `batch` rows fits the budget; fills p. */
+static int fits(snig_cuda_plan *p, uint32_t n, uint32_t layers,
+                const uint64_t *rowptr, uint64_t rows, uint64_t weights,
+                uint64_t budget, uint32_t batch)
+{
+    p->max_entries = snig_cuda_max_entries(rowptr, rows, batch);
+    snig_cuda_layout_make(&p->layout, n, layers, batch, p->max_entries,
+                          weights);
+    return p->layout.total <= budget;
+}
+
+/* The largest batch <= start whose layout fits the budget (only start
+ * itself when exact), 0 when none; p holds its layout. */
 static uint32_t fit_batch(snig_cuda_plan *p, uint32_t n, uint32_t layers,
                           const uint64_t *rowptr, uint64_t rows,
                           uint64_t weights, uint64_t budget, uint32_t start,
                           int exact)
 {
-    uint32_t batch = start;
-    while (batch > 0) {
-        p->max_entries = snig_cuda_max_entries(rowptr, rows, batch);
-        snig_cuda_layout_make(&p->layout, n, layers, batch, p->max_entries,
-                              weights);
-        if (p->layout.total <= budget)
-            return batch;
-        if (exact)
-            return 0;
-        /* Shrink in proportion to the excess of the per-row part, and by
-         * at least one row so the loop ends. */
-        uint64_t fixed = weights + 64 * 1024 + 24 * (uint64_t)layers;
-        uint64_t want = budget > fixed
-                            ? (uint64_t)((double)batch * (double)(budget - fixed) /
-                                         (double)(p->layout.total - weights))
-                            : 0;
-        batch = want < batch ? (uint32_t)want : batch - 1;
+    if (fits(p, n, layers, rowptr, rows, weights, budget, start))
+        return start;
+    if (exact || start == 1 ||
+        !fits(p, n, layers, rowptr, rows, weights, budget, 1))
+        return 0;
+    /* 1 fits, start does not: bisect (the need grows with the batch). */
+    uint32_t lo = 1, hi = start;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (fits(p, n, layers, rowptr, rows, weights, budget, mid))
+            lo = mid;
+        else
+            hi = mid;
     }
-    return 0;
+    fits(p, n, layers, rowptr, rows, weights, budget, lo);
+    return lo;
 }
 
 int snig_cuda_plan_make(snig_cuda_plan *p, uint32_t n, uint32_t layers,

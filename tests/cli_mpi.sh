@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# snig over several MPI processes: the library test under mpirun (2, 3 and 5
+# ranks), then `mpirun -np 2/3 snig run` on the official 1024 data (the 19
+# categories, --out byte-identical to one process), more ranks than rows,
+# --dynamic and --broadcast-weights, and a bad input file (exit 2 on every
+# rank, the message printed once).  Skipped (77) without MPI or mpirun.
+# usage: cli_mpi.sh SNIG SHARED_DATA TEST_DATA   (env SNIG_HAS_MPI=ON/OFF)
+set -u
+snig=$1
+shared=$2
+if [ "${SNIG_HAS_MPI:-OFF}" != "ON" ]; then
+    echo "cli_mpi: skipped (built without MPI)"
+    exit 77
+fi
+if ! command -v mpirun >/dev/null 2>&1; then
+    echo "cli_mpi: skipped (no mpirun)"
+    exit 77
+fi
+# CI runs as root; the sanitizers' leak check would report Open MPI's own
+# allocations (the single-process CTest run of test_mpi checks snig's).
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpi() { # ranks command...
+    local np=$1
+    shift
+    timeout 300 mpirun --oversubscribe --allow-run-as-root -np "$np" \
+        -x ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$@"
+}
+failures=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# expect CODE PATTERN -- command...: exit code and a pattern on stdout+stderr.
+expect() {
+    local want=$1 pattern=$2
+    shift 3
+    local out code
+    out=$("$@" 2>&1)
+    code=$?
+    if [ "$code" != "$want" ]; then
+        fail "exit $code (wanted $want): $*"$'\n'"$out"
+    elif [ -n "$pattern" ] && ! grep -q -e "$pattern" <<<"$out"; then
+        fail "output lacks '$pattern': $*"$'\n'"$out"
+    fi
+    last_out=$out
+}
+
+# ---- the library under several ranks (split, gather, dynamic, broadcast)
+test_mpi="$(dirname "$snig")/tests/test_mpi"
+if [ -x "$test_mpi" ]; then
+    for np in 2 3 5; do
+        expect 0 "all checks passed" -- mpi "$np" "$test_mpi"
+    done
+else
+    fail "$test_mpi not built"
+fi
+
+# ---- more ranks than rows: N = 64 by hand, 3 rows, 5 ranks
+mkdir -p "$tmp/net64"
+for l in 1 2; do
+    for i in $(seq 1 64); do printf '%d\t%d\t1.0\n' "$i" "$i"; done >"$tmp/net64/n64-l$l.tsv"
+done
+printf '1\t1\t1\n1\t2\t1\n3\t5\t1\n' >"$tmp/sparse-images-64.tsv"
+small=(run --network "$tmp/net64" --input "$tmp/sparse-images-64.tsv" --bias -0.25 --engine reference)
+expect 0 "categories  2" -- "$snig" "${small[@]}" --out "$tmp/small-1"
+expect 0 "categories  2" -- mpi 5 "$snig" "${small[@]}" --out "$tmp/small-5"
+cmp -s "$tmp/small-1" "$tmp/small-5" || fail "5 ranks, 3 rows: --out differs"
+expect 0 "categories  2" -- mpi 5 "$snig" "${small[@]}" --dynamic --batch 1
+
+# ---- a bad input: exit 2 on every rank, the message once
+printf '1\t1\t1\n2\tx\t1\n' >"$tmp/bad.tsv"
+# Each rank records its own exit status and exits 0, so that mpirun does not
+# kill the ranks still finishing when the first one exits 2.
+record='"$@"; echo $? >"'"$tmp"'/rc.$OMPI_COMM_WORLD_RANK"'
+expect 0 "bad.tsv:2" -- mpi 3 bash -c "$record" _ "$snig" run \
+    --network "$tmp/net64" --input "$tmp/bad.tsv" --bias -0.25
+n=$(grep -c "bad.tsv:2" <<<"$last_out")
+[ "$n" = 1 ] || fail "bad input: message printed $n times"$'\n'"$last_out"
+for r in 0 1 2; do
+    [ "$(cat "$tmp/rc.$r" 2>/dev/null)" = 2 ] ||
+        fail "bad input: rank $r exit '$(cat "$tmp/rc.$r" 2>/dev/null)', wanted 2"
+done
+expect 2 "bad.tsv:2" -- mpi 3 "$snig" run --network "$tmp/net64" \
+    --input "$tmp/bad.tsv" --bias -0.25
+expect 2 "nonexistent" -- mpi 2 "$snig" run --network "$tmp/nonexistent" \
+    --input "$tmp/bad.tsv" --bias -0.25 --broadcast-weights
+
+# ---- the official 1024 data: 19 categories, same --out as one process
+net="$shared/neuron1024.tar.gz"
+inputs="$shared/sparse-images-1024-first1200.tsv.gz"
+truth="$shared/neuron1024-l120-categories.tsv"
+if [ -f "$net" ] && [ -f "$inputs" ] && [ -f "$truth" ]; then
+    official=(run --network "$net" --layers 120 --input "$inputs" --truth "$truth" --threads 1)
+    expect 0 "PASSED" -- "$snig" "${official[@]}" --engine cpu --out "$tmp/one"
+    for np in 2 3; do
+        expect 0 "categories  19" -- mpi "$np" "$snig" "${official[@]}" --engine cpu --out "$tmp/np$np"
+        grep -q "truth       PASSED" <<<"$last_out" || fail "$np ranks: not PASSED"
+        cmp -s "$tmp/one" "$tmp/np$np" || fail "$np ranks: --out differs from one process"
+    done
+    expect 0 '"passed": true' -- mpi 3 "$snig" "${official[@]}" --json \
+        --dynamic --broadcast-weights --batch 100 --out "$tmp/dyn"
+    grep -q '"rank_seconds": \[[0-9.]*, [0-9.]*, [0-9.]*\]' <<<"$last_out" ||
+        fail "--json lacks three rank times: $last_out"
+    cmp -s "$tmp/one" "$tmp/dyn" || fail "--dynamic: --out differs from one process"
+else
+    echo "cli_mpi: official data not found in $shared, that part skipped"
+fi
+
+# ---- a generated 4096 x 120 workload (binary files): same categories
+images=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+if [ -f "$images" ]; then
+    expect 0 "" -- "$snig" generate network --neurons 4096 --layers 120 --out "$tmp/g.snb"
+    expect 0 "" -- "$snig" generate inputs --neurons 4096 --images "$images" \
+        --count 1500 --out "$tmp/gi.snb"
+    gen=(run --network "$tmp/g.snb" --input "$tmp/gi.snb" --engine cpu --threads 1)
+    expect 0 "categories" -- "$snig" "${gen[@]}" --out "$tmp/g-one"
+    expect 0 "categories" -- mpi 2 "$snig" "${gen[@]}" --out "$tmp/g-np2"
+    cmp -s "$tmp/g-one" "$tmp/g-np2" || fail "generated 4096 x 120: 2 ranks differ"
+    [ -s "$tmp/g-one" ] || fail "generated 4096 x 120: no categories at all"
+else
+    echo "cli_mpi: $images not found, generated workload part skipped"
+fi
+
+if [ "$failures" -ne 0 ]; then
+    echo "cli_mpi: $failures failure(s)" >&2
+    exit 1
+fi
+echo "cli_mpi: all checks passed"

@@ -1,0 +1,243 @@
+/* The cuda engine against the reference engine: categories, rows alive
+ * after each layer and final values (bit for bit: the kernel sums in the
+ * reference's order) on the official data and on random networks with
+ * signed weights and per-neuron biases; one and several batches, resident
+ * and streamed weights (a memory cap) with B = 2 and 4, shortcuts on and
+ * off.  Skipped (77) without a GPU. */
+#include "testutil.h"
+
+#include "core/internal.h"
+#include "engine/cuda/host/pack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Bytes of the packed weights: a cap this size leaves no room for resident
+ * weights, so the engine must stream them. */
+static uint64_t packed_bytes(const snig_network *net)
+{
+    uint64_t total = 0;
+    uint32_t *count = malloc(net->neurons * sizeof *count);
+    for (uint32_t l = 0; count != NULL && l < net->layers; l++) {
+        snig_pack_layer d;
+        const snig_layer *L = &net->layer[l];
+        int values = L->val != NULL && !snig_pack_uniform(L->val, L->nnz);
+        uint64_t slots = snig_pack_slots(net->neurons, L->nnz, L->col16,
+                                         L->col32, count);
+        if (snig_pack_plan(&d, net->neurons, L->nnz, slots, values,
+                           L->has_bias && L->bias != NULL))
+            total += d.bytes;
+    }
+    free(count);
+    return total;
+}
+
+typedef struct variant {
+    const char *what;
+    uint32_t batch;
+    int buffers;
+    int capped;      /* cap = packed weight bytes: streaming */
+    int shortcuts;
+} variant;
+
+static const variant variants[] = {
+    {"one batch", 0, 0, 0, 1},
+    {"one batch, no shortcuts", 0, 0, 0, 0},
+    {"batches of 16", 16, 0, 0, 1},
+    {"batches of 5, no shortcuts", 5, 0, 0, 0},
+    {"streamed, B = 2", 0, 2, 1, 1},
+    {"streamed, B = 4, batches of 8", 8, 4, 1, 1},
+    {"streamed, B = 4, no shortcuts", 0, 4, 1, 0},
+    {"streamed, B = 1", 0, 1, 1, 1},
+};
+
+static void compare(snig_ctx *ctx, const char *name, const snig_network *net,
+                    const snig_inputs *in, uint32_t layers)
+{
+    snig_options opt;
+    snig_options_init(&opt);
+    opt.engine = "reference";
+    opt.keep_values = 1;
+    opt.layers = layers;
+    snig_result *want = NULL;
+    CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &want));
+    if (want == NULL)
+        return;
+    const uint32_t n = net->neurons;
+    const uint32_t nl = snig_result_layers(want);
+    for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
+        const variant *va = &variants[v];
+        snig_options o;
+        snig_options_init(&o);
+        o.engine = "cuda";
+        o.keep_values = 1;
+        o.layers = layers;
+        o.progress = 0;
+        o.batch = va->batch;
+        o.weight_buffers = va->buffers;
+        o.gpu_memory = va->capped ? packed_bytes(net) : 0;
+        o.shortcuts = va->shortcuts;
+        snig_result *got = NULL;
+        snig_status st = snig_infer(ctx, net, in, &o, &got);
+        if (st != SNIG_OK) {
+            fprintf(stderr, "%s, %s: %s (%s)\n", name, va->what,
+                    snig_status_str(st), snig_errmsg(ctx));
+            snig_clear_error(ctx);
+            test_failures++;
+            continue;
+        }
+        uint64_t c1 = 0, c2 = 0, bad_values = 0, bad_live = 0;
+        const uint64_t *a = snig_result_categories(want, &c1);
+        const uint64_t *b = snig_result_categories(got, &c2);
+        int same = c1 == c2 && (c1 == 0 || memcmp(a, b, c1 * sizeof *a) == 0);
+        const uint64_t *la = snig_result_live_rows(want);
+        const uint64_t *lb = snig_result_live_rows(got);
+        for (uint32_t l = 0; la && lb && l < nl; l++)
+            bad_live += la[l] != lb[l];
+        for (uint64_t r = 0; r < in->rows; r++) {
+            const float *ra = snig_result_row(want, r);
+            const float *rb = snig_result_row(got, r);
+            for (uint32_t j = 0; j < n; j++) {
+                float x = ra ? ra[j] : 0.0f, y = rb ? rb[j] : 0.0f;
+                bad_values += memcmp(&x, &y, sizeof x) != 0;
+            }
+        }
+        if (!same || bad_values || bad_live || lb == NULL)
+            fprintf(stderr,
+                    "%s, %s: categories %llu vs %llu (%s), %llu values and "
+                    "%llu live counts differ\n",
+                    name, va->what, (unsigned long long)c1,
+                    (unsigned long long)c2, same ? "same" : "DIFFERENT",
+                    (unsigned long long)bad_values,
+                    (unsigned long long)bad_live);
+        CHECK(same);
+        CHECK(bad_values == 0);
+        CHECK(lb != NULL && bad_live == 0);
+        snig_result_free(&got);
+    }
+    snig_result_free(&want);
+}
+
+static void random_cases(snig_ctx *ctx)
+{
+    struct {
+        uint32_t n, layers, k, rows;
+        float wmax, uniform, bias;
+        int per_neuron;
+    } cases[] = {
+        /* Signed weights, per-neuron biases: rows die at different layers. */
+        {256, 8, 16, 203, 0.5f, 0.0f, 0.0f, 1},
+        /* Larger than one shared-memory section (2048), N not a multiple
+         * of the 256 threads of a block. */
+        {4160, 3, 24, 45, 0.4f, 0.0f, 0.0f, 1},
+        /* Small N (fewer neurons than threads); uniform weights 2 that
+         * saturate rows, which then leave the computation. */
+        {64, 12, 32, 57, 0.0f, 2.0f, -0.3f, 0},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        snig_network *net = NULL;
+        snig_inputs *in = NULL;
+        CHECK_OK(ctx, test_random_network(ctx, cases[c].n, cases[c].layers,
+                                          cases[c].k, cases[c].wmax,
+                                          cases[c].uniform,
+                                          cases[c].per_neuron, -0.3f, 0.05f,
+                                          100 + c, &net));
+        CHECK_OK(ctx, test_random_inputs(ctx, cases[c].n, cases[c].rows, 0.08,
+                                         4.0f, 5, 7, 200 + c, &in));
+        if (net != NULL && in != NULL) {
+            if (!cases[c].per_neuron)
+                CHECK_OK(ctx, snig_network_set_bias(net, cases[c].bias));
+            char name[64];
+            snprintf(name, sizeof name, "random N=%u L=%u", cases[c].n,
+                     cases[c].layers);
+            compare(ctx, name, net, in, 0);
+        }
+        snig_inputs_free(&in);
+        snig_network_free(&net);
+    }
+}
+
+static void official_case(snig_ctx *ctx)
+{
+    const char *netpath = SNIG_SHARED_DATA "/neuron1024.tar.gz";
+    const char *inpath = SNIG_SHARED_DATA "/sparse-images-1024-first1200.tsv.gz";
+    if (!test_file_exists(netpath) || !test_file_exists(inpath)) {
+        fprintf(stderr, "official data not found: that part skipped\n");
+        return;
+    }
+    snig_load_options lo;
+    snig_load_options_init(&lo);
+    lo.neurons = 1024;
+    snig_network *net = NULL;
+    snig_inputs *in = NULL;
+    CHECK_OK(ctx, snig_network_load(ctx, netpath, &lo, &net));
+    CHECK_OK(ctx, snig_inputs_load(ctx, inpath, &lo, &in));
+    if (net != NULL && in != NULL) {
+        /* The 19 official categories through all 120 layers. */
+        static const uint64_t truth[] = {287, 295, 386, 427, 428, 529, 571,
+                                         666, 757, 943, 945, 1031, 1097, 1098,
+                                         1177, 1184, 1190, 1194, 1200};
+        snig_options o;
+        snig_options_init(&o);
+        o.engine = "cuda";
+        o.progress = 1;
+        snig_result *res = NULL;
+        CHECK_OK(ctx, snig_infer(ctx, net, in, &o, &res));
+        uint64_t count = 0;
+        const uint64_t *cat = res ? snig_result_categories(res, &count) : NULL;
+        CHECK(count == 19 &&
+              memcmp(cat, truth, sizeof truth) == 0);
+        if (res != NULL)
+            fprintf(stderr, "official 1024 x 120, 1200 rows: %.4f s\n",
+                    snig_result_seconds(res));
+        snig_result_free(&res);
+        compare(ctx, "official 1024 x 120", net, in, 0);
+    }
+    snig_inputs_free(&in);
+    snig_network_free(&net);
+}
+
+static void errors(snig_ctx *ctx)
+{
+    snig_network *net = NULL;
+    snig_inputs *in = NULL;
+    CHECK_OK(ctx, test_random_network(ctx, 64, 2, 4, 0.5f, 0.0f, 1, -0.1f,
+                                      0.0f, 7, &net));
+    CHECK_OK(ctx, test_random_inputs(ctx, 64, 10, 0.2, 1.0f, 0, 0, 8, &in));
+    if (net != NULL && in != NULL) {
+        snig_options o;
+        snig_options_init(&o);
+        o.engine = "cuda";
+        o.progress = 0;
+        snig_result *res = NULL;
+        /* A cap nothing fits in: a clear error, no result. */
+        o.gpu_memory = 1000;
+        CHECK(snig_infer(ctx, net, in, &o, &res) == SNIG_NOMEM);
+        CHECK(res == NULL && strstr(snig_errmsg(ctx), "GPU memory") != NULL);
+        snig_clear_error(ctx);
+        /* More GPUs than present. */
+        o.gpu_memory = 0;
+        o.gpus = 1024;
+        CHECK(snig_infer(ctx, net, in, &o, &res) == SNIG_USAGE);
+        CHECK(res == NULL);
+        snig_clear_error(ctx);
+    }
+    snig_inputs_free(&in);
+    snig_network_free(&net);
+}
+
+int main(void)
+{
+    /* Also 0 when the library was built without CUDA. */
+    if (!snig_engine_available("cuda")) {
+        fprintf(stderr, "test_cuda: no cuda engine or no GPU: skipped\n");
+        return TEST_SKIP;
+    }
+    snig_ctx *ctx = NULL;
+    CHECK_OK(ctx, snig_ctx_new(&ctx, NULL));
+    random_cases(ctx);
+    official_case(ctx);
+    errors(ctx);
+    snig_ctx_free(&ctx);
+    return test_result("test_cuda");
+}
