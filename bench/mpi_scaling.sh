@@ -2,7 +2,10 @@
 # Strong scaling of `snig run` over MPI ranks: the same workload on 1, 2, 4,
 # 8, 16 ranks (one thread each), the best of R runs per step, and the
 # efficiency overall (T1 / (P * TP)) and per step (T(P/2) / (2 * T(P))).
-# Every step's categories are compared with the one-rank run.
+# Every step's categories are compared with the one-rank run.  The CPU
+# seconds of all ranks together (whole processes, from /usr/bin/time) show
+# the work the split adds, and stay meaningful when other jobs share the
+# cores, unlike the wall times.
 #
 # usage: bench/mpi_scaling.sh [options]
 #   --snig PATH      the snig binary (default: build-mpi/snig, else build/snig)
@@ -77,21 +80,27 @@ echo "workload: $what"
 echo "run:      mpirun --oversubscribe -np P snig run --engine $engine --threads 1 ${extra[*]}"
 echo "          best of $repeat; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| ranks | inference s | speedup | efficiency | step efficiency | slowest / fastest rank s | same categories |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | :---: |"
+echo "| ranks | inference s | speedup | efficiency | step efficiency | slowest / fastest rank s | CPU s, all ranks | same categories |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |"
 t1=""
 tprev=""
 pprev=""
 for p in $ranks; do
     best=""
     spread=""
+    cpu=""
+    timer=()
+    [ -x /usr/bin/time ] && timer=(/usr/bin/time -a -o "$work/cpu" -f "%U %S")
     for _ in $(seq "$repeat"); do
-        out=$(mpirun --oversubscribe -np "$p" "$snig" run "${args[@]}" --engine "$engine" \
-            --threads 1 --json --out "$work/categories-$p" "${extra[@]}")
+        rm -f "$work/cpu"
+        out=$(mpirun --oversubscribe -np "$p" "${timer[@]}" "$snig" run "${args[@]}" \
+            --engine "$engine" --threads 1 --json --out "$work/categories-$p" "${extra[@]}")
+        c=$(awk '{s += $1 + $2} END {printf "%.2f", s}' "$work/cpu" 2>/dev/null || echo "-")
         t=$(sed -n 's/.*"infer_seconds": \([0-9.e+-]*\).*/\1/p' <<<"$out")
         rs=$(sed -n 's/.*"rank_seconds": \[\([^]]*\)\].*/\1/p' <<<"$out" | tr -d ' ')
         if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN{exit !(a < b)}'; then
             best=$t
+            cpu=$c
             spread=$(tr ',' '\n' <<<"$rs" | sort -g | awk 'NR==1{lo=$1} {hi=$1} END{printf "%.3f / %.3f", hi, lo}')
         fi
     done
@@ -99,10 +108,10 @@ for p in $ranks; do
     same=yes
     cmp -s "$work/categories-$p" "$work/categories-$(set -- $ranks; echo "$1")" || same=NO
     awk -v p="$p" -v t="$best" -v t1="$t1" -v tp="${tprev:-}" -v pp="${pprev:-}" \
-        -v spread="$spread" -v same="$same" 'BEGIN {
+        -v spread="$spread" -v same="$same" -v cpu="${cpu:--}" 'BEGIN {
         step = tp == "" ? "-" : sprintf("%.2f", (tp * pp) / (t * p));
-        printf "| %d | %.3f | %.2f | %.2f | %s | %s | %s |\n",
-               p, t, t1 / t, t1 / (t * p), step, spread, same }'
+        printf "| %d | %.3f | %.2f | %.2f | %s | %s | %s | %s |\n",
+               p, t, t1 / t, t1 / (t * p), step, spread, cpu, same }'
     tprev=$best
     pprev=$p
 done

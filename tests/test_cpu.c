@@ -27,30 +27,73 @@ typedef struct cpu_case {
     int kill_layer;             /* > 0: that layer gets bias -40 (not
                                    saturating: saturated rows come back) */
     const char *kernel;         /* NULL: best; "generic" */
+    int sort_rows;              /* sort each row's columns (the kernel then
+                                   walks rows of N > 16384 section by
+                                   section) */
 } cpu_case;
 
 static const cpu_case cases[] = {
     {"uniform, dups and saturated rows", 256, 20, 16, 0, 0.125f, 0, -0.3f,
-     0, 100, 0.1, 1, 7, 11, 2, 0, 1, 0, NULL},
+     0, 100, 0.1, 1, 7, 11, 2, 0, 1, 0, NULL, 0},
     {"uniform, no shortcuts, batch 33", 256, 20, 16, 0, 0.125f, 0, -0.3f, 0,
-     100, 0.1, 1, 7, 11, 1, 33, 0, 0, NULL},
+     100, 0.1, 1, 7, 11, 1, 33, 0, 0, NULL, 0},
     {"signed weights, per-neuron bias", 300, 12, 20, 0.5f, 0, 1, -4.0f,
-     0.1f, 77, 0.2, 4, 5, 9, 2, 16, 1, 0, NULL},
+     0.1f, 77, 0.2, 4, 5, 9, 2, 16, 1, 0, NULL, 0},
     {"signed weights, no shortcuts, batch 50", 300, 12, 20, 0.5f, 0, 1,
-     -4.0f, 0.1f, 77, 0.2, 4, 5, 9, 1, 50, 0, 0, NULL},
+     -4.0f, 0.1f, 77, 0.2, 4, 5, 9, 1, 50, 0, 0, NULL, 0},
     {"signed weights, generic kernel", 300, 12, 20, 0.5f, 0, 1, -4.0f, 0.1f,
-     77, 0.2, 4, 5, 9, 2, 20, 1, 0, "generic"},
+     77, 0.2, 4, 5, 9, 2, 20, 1, 0, "generic", 0},
     {"saturated rows come back", 128, 16, 16, 0, 0.125f, 0, -0.3f, 0, 90,
-     0.2, 1, 4, 3, 2, 32, 1, 9, NULL},
+     0.2, 1, 4, 3, 2, 32, 1, 9, NULL, 0},
     {"saturated rows come back, generic", 128, 16, 16, 0, 0.125f, 0, -0.3f,
-     0, 90, 0.2, 1, 4, 3, 1, 0, 1, 9, "generic"},
+     0, 90, 0.2, 1, 4, 3, 1, 0, 1, 9, "generic", 0},
     {"one row per batch", 64, 6, 8, 0.6f, 0, 1, -0.9f, 0.05f, 19, 0.3, 2, 3,
-     5, 2, 1, 1, 0, NULL},
+     5, 2, 1, 1, 0, NULL, 0},
+    {"signed weights, 1500 neurons: 3 sections", 1500, 6, 24, 0.5f, 0, 1,
+     -4.0f, 0.1f, 40, 0.1, 4, 5, 9, 2, 0, 1, 0, NULL, 0},
+    {"signed weights, 3 sections, generic", 1500, 6, 24, 0.5f, 0, 1, -4.0f,
+     0.1f, 40, 0.1, 4, 5, 9, 1, 24, 0, 0, "generic", 0},
+    {"sorted rows, sections by cursor", 20000, 4, 8, 0.9f, 0, 1, -0.6f,
+     0.1f, 40, 0.0002, 2, 4, 7, 2, 16, 1, 0, NULL, 1},
+    {"sorted rows, no shortcuts", 20000, 4, 8, 0, 0.125f, 0, -0.3f, 0, 40,
+     0.0002, 2, 4, 7, 1, 0, 0, 0, NULL, 1},
     {"32-bit indices", 70000, 4, 6, 0.9f, 0, 1, -0.6f, 0.1f, 21, 0.00004, 2, 4,
-     0, 2, 8, 1, 0, NULL},
+     0, 2, 8, 1, 0, NULL, 0},
     {"official shape 1024, dense rows, no shortcuts", 1024, 40, 32, 0, 0.0625f, 0, -0.3f, 0, 150,
-     0.3, 1, 0, 0, 2, 0, 0, 0, NULL},
+     0.3, 1, 0, 0, 2, 0, 0, 0, NULL, 0},
 };
+
+/* Sorts the entries of every row by column (insertion sort: rows are
+ * short). */
+static void sort_rows(snig_network *net)
+{
+    for (uint32_t l = 0; l < net->layers; l++) {
+        snig_layer *L = &net->layer[l];
+        uint16_t *c16 = L->own_col;
+        uint32_t *c32 = L->own_col;
+        float *v = L->own_val;
+        for (uint32_t i = 0; i < net->neurons; i++)
+            for (uint32_t k = L->rowptr[i] + 1; k < L->rowptr[i + 1]; k++)
+                for (uint32_t q = k; q > L->rowptr[i]; q--) {
+                    uint32_t a = L->col16 ? c16[q - 1] : c32[q - 1];
+                    uint32_t b = L->col16 ? c16[q] : c32[q];
+                    if (a < b)
+                        break;
+                    if (L->col16) {
+                        c16[q - 1] = (uint16_t)b;
+                        c16[q] = (uint16_t)a;
+                    } else {
+                        c32[q - 1] = b;
+                        c32[q] = a;
+                    }
+                    if (v != NULL) {
+                        float t = v[q - 1];
+                        v[q - 1] = v[q];
+                        v[q] = t;
+                    }
+                }
+    }
+}
 
 static int run_case(snig_ctx *ctx, const cpu_case *c)
 {
@@ -67,6 +110,8 @@ static int run_case(snig_ctx *ctx, const cpu_case *c)
         goto cleanup;
     if (!c->per_neuron)
         CHECK_OK(ctx, snig_network_set_bias(net, c->bmin));
+    if (c->sort_rows)
+        sort_rows(net);
     if (c->kill_layer > 0)
         net->layer[c->kill_layer].bias_value = -40.0f;
     snig_options opt;

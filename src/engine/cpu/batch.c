@@ -28,7 +28,10 @@ snig_status cpu_slot_alloc(snig_ctx *ctx, uint32_t n, uint32_t rows,
     s->lane = snig__malloc(ctx, panels * L16 * sizeof *s->lane);
     s->alive = snig__malloc(ctx, panels * sizeof *s->alive);
     s->sat = snig__malloc(ctx, panels * sizeof *s->sat);
-    if (!s->y || !s->mask || !s->lane || !s->alive || !s->sat) {
+    s->move_row = snig__malloc(ctx, panels * L16 * sizeof *s->move_row);
+    s->move_from = snig__malloc(ctx, panels * L16 * sizeof *s->move_from);
+    if (!s->y || !s->mask || !s->lane || !s->alive || !s->sat ||
+        !s->move_row || !s->move_from) {
         cpu_slot_free(ctx, s);
         return SNIG_NOMEM;
     }
@@ -42,6 +45,8 @@ void cpu_slot_free(snig_ctx *ctx, cpu_slot *s)
     snig__free(ctx, s->lane);
     snig__free(ctx, s->alive);
     snig__free(ctx, s->sat);
+    snig__free(ctx, s->move_row);
+    snig__free(ctx, s->move_from);
     *s = (cpu_slot){0};
 }
 
@@ -103,12 +108,16 @@ static inline uint32_t lane_weight(const cpu_plan *p, const cpu_batch *b,
 }
 
 /* Drops dead lanes, and saturated ones when `drop_sat`, keeping the order
- * of the others; returns 1 when it moved anything. */
+ * of the others.  The moves are listed first, then done neuron by neuron,
+ * so each 64-byte line (one neuron of one panel) is visited once, not once
+ * per lane moved. */
 static void compact(cpu_plan *p, cpu_batch *b, bool drop_sat)
 {
     const uint32_t n = p->n;
     cpu_slot *s = b->slot;
-    uint32_t old = b->used, dst = 0;
+    uint32_t old = b->used, dst = 0, moves = 0;
+    int32_t *row_of = s->move_row;
+    uint32_t *from = s->move_from;
     for (uint32_t q = 0; q < old; q++) {
         uint32_t r = (uint32_t)s->lane[q];
         uint32_t bit = 1u << (q % L16);
@@ -124,20 +133,23 @@ static void compact(cpu_plan *p, cpu_batch *b, bool drop_sat)
             continue;
         }
         if (dst != q) {
-            float *to = lane_at(n, s, dst);
-            const float *from = lane_at(n, s, q);
-            for (uint32_t i = 0; i < n; i++)
-                to[(size_t)i * L16] = from[(size_t)i * L16];
-            s->lane[dst] = (int32_t)r;
+            from[moves] = q;
+            row_of[moves++] = (int32_t)dst;
         }
-        dst++;
+        s->lane[dst++] = (int32_t)r;
     }
-    for (uint32_t q = dst; q < old; q++) {
-        float *y = lane_at(n, s, q);
-        for (uint32_t i = 0; i < n; i++)
-            y[(size_t)i * L16] = 0.0f;
+    for (uint32_t i = 0; i < n; i++) {
+        float *yi = s->y + (size_t)i * L16;
+        for (uint32_t m = 0; m < moves; m++) {
+            uint32_t q = from[m], d = (uint32_t)row_of[m];
+            yi[(size_t)(d / L16) * n * L16 + d % L16] =
+                yi[(size_t)(q / L16) * n * L16 + q % L16];
+        }
+        for (uint32_t q = dst; q < old; q++)
+            yi[(size_t)(q / L16) * n * L16 + q % L16] = 0.0f;
+    }
+    for (uint32_t q = dst; q < old; q++)
         s->lane[q] = -1;
-    }
     b->used = dst;
     for (uint32_t pi = 0; pi < panels_of(old); pi++) {
         if (pi < panels_of(dst))

@@ -39,28 +39,30 @@ static uint32_t default_batch(uint32_t rows, uint32_t n, int threads)
 typedef struct cpu_run {
     cpu_plan plan;
     uint32_t *rep, *weight, *uniq;
-    uint32_t nuniq, batch, nbatches, nslots, block, nblocks;
+    uint32_t nuniq, batch, nbatches, nslots, block, nblocks, prep_window;
     cpu_batch *batches;
     cpu_slot *slots;
     float *prep_scratch;
     char *dep_prep, *dep_batch, *dep_slot;
+    _Atomic uint32_t *block_done; /* batches done with each block */
     _Atomic int failed;
     snig_status fail_status;
 } cpu_run;
 
+/* Preparation runs ahead of the computation at most `prep_window` blocks at
+ * a time (one per thread): prepare(k) waits for prepare(k - window). */
 static void task_prepare(cpu_run *run, uint32_t k)
 {
     cpu_plan *p = &run->plan;
     uint32_t l1 = (k + 1) * run->block < p->layers ? (k + 1) * run->block
                                                    : p->layers;
+    float *scratch = run->prep_scratch +
+                     (size_t)(k % run->prep_window) * p->n;
     for (uint32_t l = k * run->block; l < l1 && !atomic_load(&run->failed);
          l++) {
-        snig_status st = cpu_layer_prepare(p->job, l, run->prep_scratch,
-                                           &p->layer[l]);
-        if (st != SNIG_OK) {
-            run->fail_status = st;
-            atomic_store(&run->failed, 1);
-        }
+        snig_status st = cpu_layer_prepare(p->job, l, scratch, &p->layer[l]);
+        if (st != SNIG_OK && atomic_exchange(&run->failed, 1) == 0)
+            run->fail_status = st;  /* the first failure, as in the ctx */
     }
     cpu_progress_tick(&p->progress, false);
 }
@@ -72,6 +74,11 @@ static void task_layers(cpu_run *run, uint32_t b, uint32_t k)
         uint32_t l1 = (k + 1) * run->block < p->layers ? (k + 1) * run->block
                                                        : p->layers;
         cpu_batch_layers(p, &run->batches[b], k * run->block, l1);
+        /* the last batch through a block lets the kernel drop its pages
+         * (memory-mapped networks larger than memory) */
+        if (atomic_fetch_add(&run->block_done[k], 1) + 1 == run->nbatches)
+            for (uint32_t l = k * run->block; l < l1; l++)
+                snig__layer_release(p->job->net, l);
     }
     cpu_progress_tick(&p->progress, false);
 }
@@ -86,8 +93,9 @@ static void run_graph(cpu_run *run, int threads)
 #pragma omp parallel num_threads(threads)
 #pragma omp single
     {
+        uint32_t w = run->prep_window;
         for (uint32_t k = 0; k < run->nblocks; k++) {
-#pragma omp task depend(in : dp[k]) depend(out : dp[k + 1])
+#pragma omp task depend(in : dp[k]) depend(out : dp[k + w])
             task_prepare(run, k);
         }
         for (uint32_t b = 0; b < run->nbatches; b++) {
@@ -99,7 +107,7 @@ static void run_graph(cpu_run *run, int threads)
                 cpu_batch_start(p, batch);
             }
             for (uint32_t k = 0; k < run->nblocks; k++) {
-#pragma omp task depend(in : dp[k + 1]) depend(inout : db[b])
+#pragma omp task depend(in : dp[k + w]) depend(inout : db[b])
                 task_layers(run, b, k);
             }
 #pragma omp task depend(in : db[b]) depend(inout : ds[s])
@@ -141,7 +149,9 @@ static snig_status setup(const snig_job *job, snig_result *res, int threads,
     run->weight = snig__malloc(ctx, ((size_t)rows + 1) * sizeof *run->weight);
     run->uniq = snig__malloc(ctx, ((size_t)rows + 1) * sizeof *run->uniq);
     p->layer = snig__calloc(ctx, job->layers + 1u, sizeof *p->layer);
-    run->prep_scratch = snig__malloc(ctx, (size_t)n * sizeof(float));
+    run->prep_window = (uint32_t)threads;
+    run->prep_scratch = snig__malloc(ctx, (size_t)n * (size_t)threads *
+                                              sizeof(float));
     p->scratch = snig__calloc(ctx, (size_t)threads, sizeof *p->scratch);
     if (!run->rep || !run->weight || !run->uniq || !p->layer ||
         !run->prep_scratch || !p->scratch)
@@ -181,15 +191,19 @@ static snig_status setup(const snig_job *job, snig_result *res, int threads,
     p->state = snig__calloc(ctx, run->nuniq + 1u, 1);
     run->batches = snig__calloc(ctx, run->nbatches + 1u, sizeof *run->batches);
     run->slots = snig__calloc(ctx, run->nslots + 1u, sizeof *run->slots);
-    run->dep_prep = snig__calloc(ctx, run->nblocks + 2u, 1);
+    run->dep_prep = snig__calloc(ctx, run->nblocks + run->prep_window + 1u,
+                                 1);
     run->dep_batch = snig__calloc(ctx, run->nbatches + 1u, 1);
     run->dep_slot = snig__calloc(ctx, run->nslots + 1u, 1);
+    run->block_done = snig__calloc(ctx, run->nblocks + 1u,
+                                   sizeof *run->block_done);
     if (!p->state || !run->batches || !run->slots || !run->dep_prep ||
-        !run->dep_batch || !run->dep_slot)
+        !run->dep_batch || !run->dep_slot || !run->block_done)
         return SNIG_NOMEM;
+    for (uint32_t k = 0; k <= run->nblocks; k++)
+        atomic_init(&run->block_done[k], 0);
     for (int t = 0; t < threads; t++) {
-        p->scratch[t] = snig__malloc_aligned(
-            ctx, (size_t)n * CPU_LANES * sizeof(float));
+        p->scratch[t] = snig__malloc_aligned(ctx, CPU_SCRATCH_BYTES(n));
         if (p->scratch[t] == NULL)
             return SNIG_NOMEM;
     }
@@ -219,6 +233,7 @@ static void teardown(snig_ctx *ctx, cpu_run *run, int threads)
         snig__free_aligned(ctx, p->scratch[t]);
     for (uint32_t l = 0; p->layer != NULL && l < p->layers; l++)
         cpu_layer_unpack(ctx, &p->layer[l]);
+    snig__free(ctx, (void *)run->block_done);
     snig__free(ctx, run->dep_slot);
     snig__free(ctx, run->dep_batch);
     snig__free(ctx, run->dep_prep);

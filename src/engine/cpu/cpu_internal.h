@@ -42,6 +42,12 @@ typedef struct cpu_layer {
     const float *bias;       /* per neuron, or NULL: bias_scalar */
     float bias_scalar;
     bool saturating;         /* a row at the cap everywhere stays there */
+    /* Networks too large to copy in sections (N > 8192), whose rows have
+     * sorted columns: the kernel walks each row section by section with a
+     * cursor per row (scratch after the panel), so the output panel of one
+     * section of cursor_width neurons (N / 4) stays nearer in the caches;
+     * 0: off. */
+    uint32_t cursor_width;
     void *own;               /* the packed arrays (one block), or NULL */
 } cpu_layer;
 
@@ -62,12 +68,18 @@ typedef struct cpu_panel_stats {
     uint64_t madds;          /* multiply-adds on nonzero inputs */
 } cpu_panel_stats;
 
+/* The per-thread scratch a kernel gets: the output panel, then n row
+ * cursors. */
+#define CPU_SCRATCH_BYTES(n) ((size_t)(n) * (CPU_LANES * sizeof(float) + 4))
+
 typedef void (*cpu_kernel_fn)(const cpu_layer *L, uint32_t n,
                               float *restrict y, uint16_t *restrict mask,
                               float *restrict z, cpu_panel_stats *st);
 
-#if defined(__x86_64__) && defined(__GNUC__)
-/* kernel_avx512.c: only called when the processor has AVX-512. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CPU_HAVE_AVX512_KERNEL 1
+/* kernel_avx512.c (built with gcc on x86-64): only called when the
+ * processor has AVX-512. */
 void cpu_panel_avx512(const cpu_layer *L, uint32_t n, float *restrict y,
                       uint16_t *restrict mask, float *restrict z,
                       cpu_panel_stats *st);
@@ -88,6 +100,8 @@ typedef struct cpu_slot {
     int32_t *lane;           /* panels * CPU_LANES: batch row, or -1 */
     uint16_t *alive;         /* panels: lanes alive after the last layer */
     uint16_t *sat;           /* panels: lanes at the cap everywhere */
+    int32_t *move_row;       /* compaction's move list: destination lanes */
+    uint32_t *move_from;     /* and source lanes */
 } cpu_slot;
 
 typedef struct cpu_batch {

@@ -10,6 +10,9 @@
  * Then the activation (snig_activate, per lane) writes the panel back in
  * place with its new nonzero masks.
  *
+ * This portable kernel ignores cpu_layer.cursor_width (the order of the
+ * additions into each output neuron is the same either way).
+ *
  * The same source is compiled for AVX-512 (chosen at run time when the
  * processor has it) and for the build's baseline; the compiler vectorises
  * the 16-lane loops.  Multiplies and adds stay separate (no contraction: the
@@ -128,7 +131,7 @@ static void panel_generic(const cpu_layer *L, uint32_t n, float *restrict y,
     panel_layer(L, n, y, mask, z, st);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef CPU_HAVE_AVX512_KERNEL
 __attribute__((target("avx2")))
 static void panel_avx2(const cpu_layer *L, uint32_t n, float *restrict y,
                        uint16_t *restrict mask, float *restrict z,
@@ -142,7 +145,7 @@ cpu_kernel_fn cpu_kernel_pick(const char **name)
 {
     const char *want = getenv("SNIG_CPU_KERNEL");
     bool generic = want != NULL && strcmp(want, "generic") == 0;
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef CPU_HAVE_AVX512_KERNEL
     __builtin_cpu_init();
     if (!generic && __builtin_cpu_supports("avx512f") &&
         __builtin_cpu_supports("avx512vl") &&

@@ -2,9 +2,10 @@
  * time when the processor has it).  The same computation as kernel.c, one
  * zmm register per 16-lane panel row, with the lane masks of the activation
  * coming straight out of the compare instructions. */
-#if defined(__x86_64__) && defined(__GNUC__)
-#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq")
 #include "cpu_internal.h"
+
+#ifdef CPU_HAVE_AVX512_KERNEL
+#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq")
 
 #include "../activation.h"
 
@@ -51,6 +52,46 @@ scatter(const cpu_layer *L, uint32_t n, const float *restrict y,
     return m;
 }
 
+/* Section by section through rows with sorted columns: cur[i] is where
+ * row i's next section starts. */
+static inline __attribute__((always_inline)) uint64_t
+scatter_cursor(const cpu_layer *L, uint32_t n, const float *restrict y,
+               const uint16_t *restrict mask, float *restrict z,
+               uint32_t *restrict cur, const bool c16, const bool hv)
+{
+    const uint32_t *rowptr = L->rowptr;
+    const uint16_t *col16 = L->col16;
+    const uint32_t *col32 = L->col32;
+    const float *val = L->val;
+    uint64_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        cur[i] = rowptr[i];
+        m += (uint64_t)__builtin_popcount(mask[i]) *
+             (rowptr[i + 1] - rowptr[i]);
+    }
+    for (uint32_t lo = 0; lo < n; lo += L->cursor_width) {
+        uint32_t hi = n - lo < L->cursor_width ? n : lo + L->cursor_width;
+        for (uint32_t i = 0; i < n; i++) {
+            if (mask[i] == 0)
+                continue;
+            uint32_t k = cur[i], e = rowptr[i + 1];
+            __m512 yi = _mm512_load_ps(y + (size_t)i * CPU_LANES);
+            __m512 p = _mm512_mul_ps(yi, _mm512_set1_ps(L->uniform));
+            for (; k < e; k++) {
+                uint32_t j = c16 ? col16[k] : col32[k];
+                if (j >= hi)
+                    break;
+                if (hv)
+                    p = _mm512_mul_ps(yi, _mm512_set1_ps(val[k]));
+                float *zj = z + (size_t)j * CPU_LANES;
+                _mm512_store_ps(zj, _mm512_add_ps(_mm512_load_ps(zj), p));
+            }
+            cur[i] = k;
+        }
+    }
+    return m;
+}
+
 /* snig_activate on 16 lanes (the same operations, as masked moves): z == 0
  * stays +0; else z + b, below 0 -> +0, above YMAX -> YMAX; NaN stays NaN. */
 static inline __attribute__((always_inline)) void
@@ -86,7 +127,16 @@ void cpu_panel_avx512(const cpu_layer *L, uint32_t n, float *restrict y,
     for (uint32_t j = 0; j < n; j++)
         _mm512_store_ps(z + (size_t)j * CPU_LANES, _mm512_setzero_ps());
     bool c16 = L->col16 != NULL, hv = L->val != NULL;
-    if (c16 && hv)
+    uint32_t *cur = (uint32_t *)(z + (size_t)n * CPU_LANES);
+    if (L->cursor_width != 0 && c16 && !hv)
+        st->madds = scatter_cursor(L, n, y, mask, z, cur, true, false);
+    else if (L->cursor_width != 0 && c16)
+        st->madds = scatter_cursor(L, n, y, mask, z, cur, true, true);
+    else if (L->cursor_width != 0 && hv)
+        st->madds = scatter_cursor(L, n, y, mask, z, cur, false, true);
+    else if (L->cursor_width != 0)
+        st->madds = scatter_cursor(L, n, y, mask, z, cur, false, false);
+    else if (c16 && hv)
         st->madds = scatter(L, n, y, mask, z, true, true);
     else if (c16)
         st->madds = scatter(L, n, y, mask, z, true, false);
@@ -97,6 +147,6 @@ void cpu_panel_avx512(const cpu_layer *L, uint32_t n, float *restrict y,
     activate(L, n, y, mask, z, st);
 }
 #else
-/* not x86-64: kernel.c's portable kernel only */
+/* not x86-64 with gcc: kernel.c's portable kernel only */
 typedef int snig_cpu_no_avx512;
 #endif
