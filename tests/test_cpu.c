@@ -26,7 +26,7 @@ typedef struct cpu_case {
     int shortcuts;
     int kill_layer;             /* > 0: that layer gets bias -40 (not
                                    saturating: saturated rows come back) */
-    const char *kernel;         /* NULL: best; "generic" */
+    const char *kernel;         /* NULL: best; "generic", "avx2" */
     int sort_rows;              /* sort each row's columns (the kernel then
                                    walks rows of N > 16384 section by
                                    section) */
@@ -53,6 +53,10 @@ static const cpu_case cases[] = {
      -4.0f, 0.1f, 40, 0.1, 4, 5, 9, 2, 0, 1, 0, NULL, 0},
     {"signed weights, 3 sections, generic", 1500, 6, 24, 0.5f, 0, 1, -4.0f,
      0.1f, 40, 0.1, 4, 5, 9, 1, 24, 0, 0, "generic", 0},
+    {"signed weights, 3 sections, avx2", 1500, 6, 24, 0.5f, 0, 1, -4.0f,
+     0.1f, 40, 0.1, 4, 5, 9, 2, 0, 1, 0, "avx2", 0},
+    {"saturated rows come back, avx2", 128, 16, 16, 0, 0.125f, 0, -0.3f, 0,
+     90, 0.2, 1, 4, 3, 2, 0, 1, 9, "avx2", 0},
     {"sorted rows, sections by cursor", 20000, 4, 8, 0.9f, 0, 1, -0.6f,
      0.1f, 40, 0.0002, 2, 4, 7, 2, 16, 1, 0, NULL, 1},
     {"sorted rows, no shortcuts", 20000, 4, 8, 0, 0.125f, 0, -0.3f, 0, 40,

@@ -13,11 +13,12 @@
  * This portable kernel ignores cpu_layer.cursor_width (the order of the
  * additions into each output neuron is the same either way).
  *
- * The same source is compiled for AVX-512 (chosen at run time when the
- * processor has it) and for the build's baseline; the compiler vectorises
- * the 16-lane loops.  Multiplies and adds stay separate (no contraction: the
- * build is ISO C11, and FMA is not enabled for the AVX-512 copy), as in the
- * reference. */
+ * The same source is compiled for AVX2 (chosen at run time when the
+ * processor has it but not AVX-512, which gets kernel_avx512.c) and for the
+ * build's baseline, with GCC vector extensions.  Multiplies and adds stay
+ * separate (no contraction: the build is ISO C11, and FMA is not enabled),
+ * as in the reference.  SNIG_CPU_KERNEL=generic or =avx2 in the
+ * environment forces a kernel (the tests cover each). */
 #include "cpu_internal.h"
 
 #include "../activation.h"
@@ -145,9 +146,10 @@ cpu_kernel_fn cpu_kernel_pick(const char **name)
 {
     const char *want = getenv("SNIG_CPU_KERNEL");
     bool generic = want != NULL && strcmp(want, "generic") == 0;
+    bool avx2 = want != NULL && strcmp(want, "avx2") == 0;
 #ifdef CPU_HAVE_AVX512_KERNEL
     __builtin_cpu_init();
-    if (!generic && __builtin_cpu_supports("avx512f") &&
+    if (!generic && !avx2 && __builtin_cpu_supports("avx512f") &&
         __builtin_cpu_supports("avx512vl") &&
         __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512dq")) {
