@@ -168,6 +168,8 @@ typedef struct snig_options {
     int threads;             /* 0: every core */
     uint32_t batch;          /* rows per batch, 0: engine default */
     uint32_t layers;         /* 0: every layer of the network */
+    int has_bias;            /* 1: `bias` for every neuron of every layer, */
+    float bias;              /*    in place of the network's own */
     int shortcuts;           /* 1 (default): exact shortcuts on */
     int keep_values;         /* 1: the result keeps the final Y (tests) */
     int progress;            /* -1 (default): on when stderr is a terminal */
@@ -183,8 +185,9 @@ void snig_options_init(snig_options *o);
 typedef struct snig_result snig_result;
 
 /* Runs the network on the inputs.  out: *res, owned by the caller.  The bias
- * comes from the network (snig_network_set_bias, the file, or the official
- * value for N; SNIG_USAGE when none is known). */
+ * is opt->bias when opt->has_bias, else the network's (snig_network_set_bias
+ * or recorded in the file), else the official value for N; SNIG_USAGE when
+ * none is known. */
 snig_status snig_infer(snig_ctx *ctx, const snig_network *net,
                        const snig_inputs *in, const snig_options *opt,
                        snig_result **res);

@@ -106,6 +106,19 @@ int main(void)
     snig_network *net2 = dense_network(ctx, 4, 2, w);
     opt.layers = 0;
     CHECK(snig_infer(ctx, net2, in, &opt, &res) == SNIG_USAGE);
+    /* The bias in the options serves instead, and overrides a network's. */
+    opt.has_bias = 1;
+    opt.bias = -1.0f;
+    CHECK_OK(ctx, snig_infer(ctx, net2, in, &opt, &res));
+    snig_result_categories(res, &count);
+    CHECK(count == 1);
+    snig_result_free(&res);
+    opt.bias = -0.25f; /* row 0: z2 = 0.5 - 0.25 > 0 survives too */
+    CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &res));
+    snig_result_categories(res, &count);
+    CHECK(count == 3);
+    snig_result_free(&res);
+    opt.has_bias = 0;
     snig_network_free(&net2);
     snig_network_free(&net);
     CHECK(net == NULL);

@@ -71,8 +71,6 @@ static const struct option run_options[] = {
 typedef struct run_args {
     const char *network, *input, *truth, *out;
     uint32_t layers;
-    int has_bias;
-    float bias;
     int json, verify;
     snig_options opt;
 } run_args;
@@ -111,8 +109,8 @@ static int parse_args(int argc, char **argv, run_args *a)
             a->layers = a->opt.layers = (uint32_t)v;
             break;
         case OPT_BIAS:
-            bad = cli_parse_float("run", "--bias", optarg, &a->bias);
-            a->has_bias = 1;
+            bad = cli_parse_float("run", "--bias", optarg, &a->opt.bias);
+            a->opt.has_bias = 1;
             break;
         case OPT_THREADS:
             bad = cli_parse_u64("run", "--threads", optarg, 1, 4096, &v);
@@ -249,10 +247,7 @@ int snig_cmd_run(int argc, char **argv)
                                                     &a.opt, &net)) != SNIG_OK)
         goto fail;
     float bias;
-    if (a.has_bias) {
-        if (snig_network_set_bias(net, a.bias) != SNIG_OK)
-            goto fail;
-    } else if (!snig_network_recorded_bias(net, &bias) &&
+    if (!a.opt.has_bias && !snig_network_recorded_bias(net, &bias) &&
                !snig_official_bias(snig_network_neurons(net), &bias)) {
         code = rank != 0 ? SNIG_EXIT_ERROR
                          : cli_usage_error("run", "%s has %u neurons, which "

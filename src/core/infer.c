@@ -41,7 +41,10 @@ snig_status snig_infer(snig_ctx *ctx, const snig_network *net,
     bool all_biased = true;
     for (uint32_t l = 0; l < layers; l++)
         all_biased = all_biased && net->layer[l].has_bias;
-    if (!all_biased && !snig_official_bias(net->neurons, &job.bias))
+    if (opt->has_bias) {
+        job.bias = opt->bias;
+        job.bias_override = true;
+    } else if (!all_biased && !snig_official_bias(net->neurons, &job.bias))
         return snig__error(ctx, SNIG_USAGE,
                            "no bias is known for %u neurons (the official "
                            "sizes are 1024, 4096, 16384, 65536): give one",

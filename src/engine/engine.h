@@ -16,6 +16,7 @@ typedef struct snig_job {
     const snig_inputs *in;
     const snig_options *opt;
     float bias;              /* for layers with no bias of their own */
+    bool bias_override;      /* `bias` for every layer, even biased ones */
 } snig_job;
 
 /* The bias of layer l: returns the per-neuron array, or NULL and sets
@@ -24,8 +25,9 @@ static inline const float *snig_layer_bias(const snig_job *job, uint32_t l,
                                            float *scalar)
 {
     const snig_layer *L = &job->net->layer[l];
-    *scalar = L->has_bias ? L->bias_value : job->bias;
-    return L->has_bias ? L->bias : NULL;
+    bool own = L->has_bias && !job->bias_override;
+    *scalar = own ? L->bias_value : job->bias;
+    return own ? L->bias : NULL;
 }
 
 /* Optional slots of an engine that spans processes (mpi), reached only

@@ -19,16 +19,19 @@ snig_status snig__coo_push(snig_ctx *ctx, snig_coo *c, uint32_t row,
         if (v == NULL)
             return SNIG_NOMEM;
         c->val = v;
-        uint64_t *ln = snig__realloc(ctx, c->line, cap * sizeof *ln);
-        if (ln == NULL)
-            return SNIG_NOMEM;
-        c->line = ln;
+        if (!c->no_lines) {
+            uint64_t *ln = snig__realloc(ctx, c->line, cap * sizeof *ln);
+            if (ln == NULL)
+                return SNIG_NOMEM;
+            c->line = ln;
+        }
         c->cap = cap;
     }
     c->row[c->n] = row;
     c->col[c->n] = col;
     c->val[c->n] = val;
-    c->line[c->n] = line;
+    if (c->line != NULL)
+        c->line[c->n] = line;
     c->n++;
     return SNIG_OK;
 }
@@ -39,7 +42,9 @@ void snig__coo_clear(snig_ctx *ctx, snig_coo *c)
     snig__free(ctx, c->col);
     snig__free(ctx, c->val);
     snig__free(ctx, c->line);
+    bool no_lines = c->no_lines;
     memset(c, 0, sizeof *c);
+    c->no_lines = no_lines;
 }
 
 snig_status snig__layer_from_coo(snig_ctx *ctx, snig_network *net, uint32_t l,

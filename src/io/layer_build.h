@@ -11,6 +11,7 @@ typedef struct snig_coo {
     uint32_t *row, *col;
     float *val;
     uint64_t *line;          /* source line of each entry (messages), or NULL */
+    bool no_lines;           /* set before the first push: keep no lines */
 } snig_coo;
 
 snig_status snig__coo_push(snig_ctx *ctx, snig_coo *c, uint32_t row,

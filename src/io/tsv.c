@@ -93,44 +93,21 @@ snig_status snig__rows_push(snig_ctx *ctx, snig_rows *r, const char *path,
         return snig__error(ctx, SNIG_RANGE, "%s:%llu: row %llu: too many rows",
                            path, (unsigned long long)line,
                            (unsigned long long)row + 1);
-    if (r->n > 0 && r->row[r->n - 1] == local && r->col[r->n - 1] == col)
+    const snig_coo *k = &r->kept;
+    if (k->n > 0 && k->row[k->n - 1] == local && k->col[k->n - 1] == col)
         return snig__error(ctx, SNIG_FORMAT,
                            "%s:%llu: duplicate entry (row %llu, column %u)",
                            path, (unsigned long long)line,
                            (unsigned long long)row + 1, col + 1);
-    if (r->n > 0 && local < r->row[r->n - 1])
+    if (k->n > 0 && local < k->row[k->n - 1])
         r->rows_sorted = false;
-    if (r->n == r->cap) {
-        uint64_t cap = r->cap ? 2 * r->cap : 65536;
-        uint32_t *nr = snig__realloc(ctx, r->row, cap * sizeof *nr);
-        if (nr == NULL)
-            return SNIG_NOMEM;
-        r->row = nr;
-        uint32_t *nc = snig__realloc(ctx, r->col, cap * sizeof *nc);
-        if (nc == NULL)
-            return SNIG_NOMEM;
-        r->col = nc;
-        float *nv = snig__realloc(ctx, r->val, cap * sizeof *nv);
-        if (nv == NULL)
-            return SNIG_NOMEM;
-        r->val = nv;
-        r->cap = cap;
-    }
-    r->row[r->n] = (uint32_t)local;
-    r->col[r->n] = col;
-    r->val[r->n] = val;
-    r->n++;
-    return SNIG_OK;
+    r->kept.no_lines = true;
+    return snig__coo_push(ctx, &r->kept, (uint32_t)local, col, val, line);
 }
 
 void snig__rows_clear(snig_ctx *ctx, snig_rows *r)
 {
-    snig__free(ctx, r->row);
-    snig__free(ctx, r->col);
-    snig__free(ctx, r->val);
-    r->row = r->col = NULL;
-    r->val = NULL;
-    r->n = r->cap = 0;
+    snig__coo_clear(ctx, &r->kept);
 }
 
 typedef struct col_val {
@@ -206,27 +183,27 @@ snig_status snig__rows_finish(snig_ctx *ctx, snig_rows *r, const char *path,
         st = SNIG_NOMEM;
         goto cleanup;
     }
-    for (uint64_t k = 0; k < r->n; k++)
-        rowptr[r->row[k] + 2]++;
+    for (uint64_t k = 0; k < r->kept.n; k++)
+        rowptr[r->kept.row[k] + 2]++;
     for (uint64_t i = 0; i < rows; i++)
         rowptr[i + 2] += rowptr[i + 1];
     if (r->rows_sorted) {
-        col = r->col;
-        val = r->val;
-        r->col = NULL;
-        r->val = NULL;
+        col = r->kept.col;
+        val = r->kept.val;
+        r->kept.col = NULL;
+        r->kept.val = NULL;
     } else {
         /* Stable counting sort by row. */
-        col = snig__malloc(ctx, (r->n ? r->n : 1) * sizeof *col);
-        val = snig__malloc(ctx, (r->n ? r->n : 1) * sizeof *val);
+        col = snig__malloc(ctx, (r->kept.n ? r->kept.n : 1) * sizeof *col);
+        val = snig__malloc(ctx, (r->kept.n ? r->kept.n : 1) * sizeof *val);
         if (col == NULL || val == NULL) {
             st = SNIG_NOMEM;
             goto cleanup;
         }
-        for (uint64_t k = 0; k < r->n; k++) {
-            uint64_t at = rowptr[r->row[k] + 1]++;
-            col[at] = r->col[k];
-            val[at] = r->val[k];
+        for (uint64_t k = 0; k < r->kept.n; k++) {
+            uint64_t at = rowptr[r->kept.row[k] + 1]++;
+            col[at] = r->kept.col[k];
+            val[at] = r->kept.val[k];
         }
     }
     if (r->rows_sorted)

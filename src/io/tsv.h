@@ -82,10 +82,7 @@ snig_status snig__tsv_read_layer(snig_ctx *ctx, snig_scan *s, uint32_t n,
 typedef struct snig_rows {
     uint64_t first, count;
     uint32_t neurons;
-    uint64_t n, cap;         /* entries kept */
-    uint32_t *row;           /* local row */
-    uint32_t *col;
-    float *val;
+    snig_coo kept;           /* entries kept, local rows, no line numbers */
     uint64_t rows;           /* 1 + the largest global row index seen */
     uint64_t entries;        /* entries read, kept or not */
     bool rows_sorted, cols_sorted;
