@@ -35,6 +35,7 @@ extern "C" {
     X(NOMEM, "out of memory")                                            \
     X(UNSUPPORTED, "not supported by this build or engine")              \
     X(ENGINE, "engine failure")                                          \
+    X(CANCELLED, "interrupted")                                          \
     X(INTERNAL, "internal error")
 
 typedef enum snig_status {
@@ -66,8 +67,12 @@ void snig_ctx_free(snig_ctx **ctx);
 /* The message of the last failure on ctx, "" when there was none.  Owned by
  * ctx, valid until the next call on ctx. */
 const char *snig_errmsg(const snig_ctx *ctx);
-/* Forget the last failure. */
+/* Forget the last failure (and a cancellation). */
 void snig_clear_error(snig_ctx *ctx);
+/* Asks the long calls running on ctx (loading, generating, converting,
+ * inference) to stop: they return SNIG_CANCELLED soon, after removing any
+ * file they were writing.  Safe from a signal handler or another thread. */
+void snig_cancel(snig_ctx *ctx);
 
 /* Seconds on a monotonic clock, for timing loads. */
 double snig_now(void);

@@ -134,6 +134,31 @@ int main(void)
     snig_allocator a = {fail_malloc, fail_realloc, fail_free, &f};
     CHECK(snig_ctx_new(&ctx, &a) == SNIG_NOMEM && ctx == NULL);
 
+    /* A cancelled context stops every engine with SNIG_CANCELLED and no
+     * result; clearing the error makes it usable again. */
+    CHECK_OK(ctx, snig_ctx_new(&ctx, NULL));
+    snig_network *net = NULL;
+    snig_inputs *in = NULL;
+    CHECK_OK(ctx, test_random_network(ctx, 64, 4, 8, 0.5f, 0, 0, 0, 0, 3, &net));
+    CHECK_OK(ctx, test_random_inputs(ctx, 64, 40, 0.3, 1.0f, 0, 0, 5, &in));
+    CHECK_OK(ctx, snig_network_set_bias(net, -0.1f));
+    const char *cancel_engines[] = {"reference", "cpu"};
+    for (int e = 0; e < 2; e++) {
+        snig_options opt;
+        snig_options_init(&opt);
+        opt.engine = cancel_engines[e];
+        snig_cancel(ctx);
+        CHECK(snig_infer(ctx, net, in, &opt, &res) == SNIG_CANCELLED);
+        CHECK(res == NULL);
+        CHECK(strstr(snig_errmsg(ctx), "interrupted") != NULL);
+        snig_clear_error(ctx);
+        CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &res));
+        snig_result_free(&res);
+    }
+    snig_inputs_free(&in);
+    snig_network_free(&net);
+    snig_ctx_free(&ctx);
+
     brutal_infer();
     return test_result("test_context");
 }

@@ -1,9 +1,11 @@
+#define _POSIX_C_SOURCE 200809L
 #include "commands.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 
 int cli_parse_u64(const char *cmd, const char *opt, const char *text,
@@ -52,4 +54,38 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     fprintf(stderr, " (see 'snig %s --help')\n", cmd);
     va_end(ap);
     return SNIG_EXIT_ERROR;
+}
+
+/* The one context a signal may cancel: the CLI runs one command at a time. */
+static snig_ctx *volatile cancellable;
+
+static void on_signal(int sig)
+{
+    snig_ctx *ctx = cancellable;
+    if (ctx != NULL)
+        snig_cancel(ctx);
+    signal(sig, SIG_DFL); /* a second signal ends the process */
+}
+
+int cli_ctx_new(const char *cmd, snig_ctx **ctx)
+{
+    if (snig_ctx_new(ctx, NULL) != SNIG_OK) {
+        fprintf(stderr, "snig %s: out of memory\n", cmd);
+        return -1;
+    }
+    cancellable = *ctx;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return 0;
+}
+
+void cli_ctx_free(snig_ctx **ctx)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    cancellable = NULL;
+    snig_ctx_free(ctx);
 }

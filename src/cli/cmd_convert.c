@@ -79,10 +79,8 @@ int snig_cmd_convert(int argc, char **argv)
     snig_network *net = NULL;
     snig_inputs *in = NULL;
     int code = SNIG_EXIT_ERROR;
-    if (snig_ctx_new(&ctx, NULL) != SNIG_OK) {
-        fprintf(stderr, "snig convert: out of memory\n");
+    if (cli_ctx_new("convert", &ctx) != 0)
         return SNIG_EXIT_ERROR;
-    }
     double t0 = snig_now();
     if (network != NULL) {
         float recorded;
@@ -114,6 +112,6 @@ fail:
 cleanup:
     snig_inputs_free(&in);
     snig_network_free(&net);
-    snig_ctx_free(&ctx);
+    cli_ctx_free(&ctx);
     return code;
 }

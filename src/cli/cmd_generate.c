@@ -134,10 +134,8 @@ int snig_cmd_generate(int argc, char **argv)
     if (code != 0)
         return code;
     snig_ctx *ctx = NULL;
-    if (snig_ctx_new(&ctx, NULL) != SNIG_OK) {
-        fprintf(stderr, "snig %s: out of memory\n", cmd);
+    if (cli_ctx_new(cmd, &ctx) != 0)
         return SNIG_EXIT_ERROR;
-    }
     snig_status st;
     if (network) {
         snig_generate_options o;
@@ -162,6 +160,6 @@ int snig_cmd_generate(int argc, char **argv)
     code = st == SNIG_OK ? SNIG_EXIT_OK : cli_fail(cmd, ctx);
     if (st == SNIG_OK)
         fprintf(stderr, "snig %s: wrote %s\n", cmd, a.out);
-    snig_ctx_free(&ctx);
+    cli_ctx_free(&ctx);
     return code;
 }

@@ -20,10 +20,8 @@ int snig_cmd_info(int argc, char **argv)
     if (argc != 2 || argv[1][0] == '-')
         return cli_usage_error("info", "expects exactly one FILE");
     snig_ctx *ctx = NULL;
-    if (snig_ctx_new(&ctx, NULL) != SNIG_OK) {
-        fprintf(stderr, "snig info: out of memory\n");
+    if (cli_ctx_new("info", &ctx) != 0)
         return SNIG_EXIT_ERROR;
-    }
     snig_file_info fi;
     int code = SNIG_EXIT_OK;
     if (snig_file_info_get(ctx, argv[1], &fi) != SNIG_OK) {
@@ -54,6 +52,6 @@ int snig_cmd_info(int argc, char **argv)
     if (fi.checksums_ok == 0)
         code = SNIG_EXIT_ERROR;
 cleanup:
-    snig_ctx_free(&ctx);
+    cli_ctx_free(&ctx);
     return code;
 }

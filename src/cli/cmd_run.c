@@ -221,10 +221,8 @@ int snig_cmd_run(int argc, char **argv)
     uint64_t rows = 0, nonzeros = 0;   /* of every rank together */
     int passed = -1, rank = 0, ranks = 1;
     code = SNIG_EXIT_ERROR;
-    if (snig_ctx_new(&ctx, NULL) != SNIG_OK) {
-        fprintf(stderr, "snig run: out of memory\n");
+    if (cli_ctx_new("run", &ctx) != 0)
         return SNIG_EXIT_ERROR;
-    }
     /* Under a launcher (mpirun -np P, srun) this process is one of P ranks:
      * the distributed engine splits the rows and --engine names the engine
      * each rank runs.  Each step below that can fail on one rank is agreed
@@ -289,7 +287,7 @@ cleanup:
     snig_free(ctx, truth);
     snig_inputs_free(&in);
     snig_network_free(&net);
-    snig_ctx_free(&ctx);
+    cli_ctx_free(&ctx);
     snig_dist_finalize();
     return code;
 }

@@ -22,6 +22,12 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *text,
                   uint64_t min, uint64_t max, uint64_t *out);
 int cli_parse_float(const char *cmd, const char *opt, const char *text,
                     float *out);
+/* Makes the command's context and lets Ctrl-C (SIGINT) and SIGTERM cancel
+ * the work on it, so files being written are removed; a second signal ends
+ * the process at once.  Returns 0, or prints and returns -1. */
+int cli_ctx_new(const char *cmd, snig_ctx **ctx);
+/* Frees the context made by cli_ctx_new and restores the signals. */
+void cli_ctx_free(snig_ctx **ctx);
 /* Prints "snig CMD: message" to stderr and returns SNIG_EXIT_ERROR. */
 int cli_fail(const char *cmd, snig_ctx *ctx);
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -65,10 +65,24 @@ const char *snig_errmsg(const snig_ctx *ctx)
     return "";
 }
 
+void snig_cancel(snig_ctx *ctx)
+{
+    if (ctx != NULL)
+        atomic_store(&ctx->cancel, 1);
+}
+
+snig_status snig__check_cancel(snig_ctx *ctx)
+{
+    if (ctx == NULL || !atomic_load_explicit(&ctx->cancel, memory_order_relaxed))
+        return SNIG_OK;
+    return snig__error(ctx, SNIG_CANCELLED, "interrupted");
+}
+
 void snig_clear_error(snig_ctx *ctx)
 {
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX))
         return;
+    atomic_store(&ctx->cancel, 0);
     snig__free(ctx, ctx->msg);
     ctx->msg = NULL;
     ctx->static_msg = NULL;

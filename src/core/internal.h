@@ -24,7 +24,12 @@ struct snig_ctx {
     snig_status status;     /* first failure since the last clear */
     char *msg;              /* heap message, or NULL */
     const char *static_msg; /* used when msg could not be allocated */
+    atomic_int cancel;      /* set by snig_cancel, possibly in a handler */
 };
+
+/* SNIG_CANCELLED (with its message) once snig_cancel was called on ctx,
+ * else SNIG_OK; long loops call it between steps. */
+snig_status snig__check_cancel(snig_ctx *ctx);
 
 /* ---- errors: the first failure wins; returns s so callers can write
  *      `st = snig__error(ctx, SNIG_FORMAT, "%s:%llu: ...", ...)`. */

@@ -215,6 +215,9 @@ snig_status snig_generate_inputs(snig_ctx *ctx, const char *images,
                              SHIFT_RADIUS, (unsigned long long)count);
             goto cleanup;
         }
+        st = snig__check_cancel(ctx);
+        if (st != SNIG_OK)
+            goto cleanup;
         uint32_t den;
         snig__resize_bilinear(idx.pixels + img * image_px, idx.rows, idx.cols,
                               side, side, pix, &den);

@@ -69,6 +69,9 @@ snig_status snig_generate_network(snig_ctx *ctx, const snig_generate_options *o,
     atomic_init(&L.verified, 1);
     snig__progress_start(&prog, o->progress, "generate network");
     for (uint32_t l = 0; l < o->layers; l++) {
+        st = snig__check_cancel(ctx);
+        if (st != SNIG_OK)
+            break;
         st = snig__radixnet_layer(&rx, l, rowptr, index16 ? col : NULL,
                                   index16 ? NULL : col);
         if (st != SNIG_OK)

@@ -70,6 +70,11 @@ static void task_prepare(cpu_run *run, uint32_t k)
 static void task_layers(cpu_run *run, uint32_t b, uint32_t k)
 {
     cpu_plan *p = &run->plan;
+    /* snig_cancel: stop at the next block; the message is set after the
+     * graph, on one thread. */
+    if (atomic_load_explicit(&p->job->ctx->cancel, memory_order_relaxed) &&
+        atomic_exchange(&run->failed, 1) == 0)
+        run->fail_status = SNIG_CANCELLED;
     if (!atomic_load(&run->failed)) {
         uint32_t l1 = (k + 1) * run->block < p->layers ? (k + 1) * run->block
                                                        : p->layers;
@@ -270,6 +275,8 @@ static snig_status cpu_infer(const snig_job *job, snig_result *res)
     cpu_progress_end(&run.plan.progress);
     if (atomic_load(&run.failed)) {
         st = run.fail_status;
+        if (st == SNIG_CANCELLED)
+            snig__check_cancel(ctx);
         goto cleanup;
     }
     share_duplicates(&run, res);

@@ -28,6 +28,9 @@ static snig_status reference_infer(const snig_job *job, snig_result *res)
             goto cleanup;
     }
     for (uint64_t r = 0; r < in->rows; r++) {
+        st = snig__check_cancel(ctx);
+        if (st != SNIG_OK)
+            goto cleanup;
         memset(y, 0, (size_t)n * sizeof *y);
         for (uint64_t k = in->rowptr[r]; k < in->rowptr[r + 1]; k++)
             y[in->col[k]] = in->val[k];
