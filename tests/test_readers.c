@@ -373,8 +373,9 @@ static void test_inputs(snig_ctx *ctx)
     snig_inputs *in = NULL;
     snig_load_options o;
     snig_load_options_init(&o);
+    o.neurons = 4; /* the name does not say it (sparse-images-N names do) */
     /* Rows out of order, an empty row 3, columns out of order in row 4. */
-    CHECK_OK(ctx, snig_inputs_load(ctx, DATA "/sparse-images-4.tsv", &o, &in));
+    CHECK_OK(ctx, snig_inputs_load(ctx, DATA "/hand-inputs-4.tsv", &o, &in));
     if (in != NULL) {
         CHECK(snig_inputs_rows(in) == 4 && snig_inputs_neurons(in) == 4);
         CHECK(snig_inputs_nonzeros(in) == 5 && snig_inputs_first_row(in) == 0);
@@ -389,7 +390,7 @@ static void test_inputs(snig_ctx *ctx)
     /* Rows [1, 3): global rows 2 and 3. */
     o.row_first = 1;
     o.row_count = 2;
-    CHECK_OK(ctx, snig_inputs_load(ctx, DATA "/sparse-images-4.tsv", &o, &in));
+    CHECK_OK(ctx, snig_inputs_load(ctx, DATA "/hand-inputs-4.tsv", &o, &in));
     if (in != NULL) {
         CHECK(snig_inputs_rows(in) == 2 && snig_inputs_first_row(in) == 1);
         CHECK(snig_inputs_nonzeros(in) == 1 && in->col[0] == 3);
@@ -397,7 +398,7 @@ static void test_inputs(snig_ctx *ctx)
     snig_inputs_free(&in);
     o.row_first = 3;
     o.row_count = 0;
-    CHECK_OK(ctx, snig_inputs_load(ctx, DATA "/sparse-images-4.tsv", &o, &in));
+    CHECK_OK(ctx, snig_inputs_load(ctx, DATA "/hand-inputs-4.tsv", &o, &in));
     if (in != NULL)
         CHECK(snig_inputs_rows(in) == 1 && snig_inputs_nonzeros(in) == 2);
     snig_inputs_free(&in);
@@ -497,7 +498,7 @@ static void brutal_free(void *p, void *user)
 static void test_no_memory(const char *tar)
 {
     const char *paths[] = {tar, DATA "/net4", DATA "/sym4.mtx",
-                           DATA "/sparse-images-4.tsv", DATA "/truth.tsv"};
+                           DATA "/hand-inputs-4.tsv", DATA "/truth.tsv"};
     for (int k = 0; k < 5; k++) {
         int ok = 0;
         for (long n = 0; n < 500 && !ok; n++) {
@@ -512,9 +513,12 @@ static void test_no_memory(const char *tar)
             snig_network *net = NULL;
             snig_inputs *in = NULL;
             uint64_t *rows = NULL, count = 0;
+            snig_load_options o;
+            snig_load_options_init(&o);
+            o.neurons = 4;
             snig_status st =
                 k < 3 ? snig_network_load(ctx, paths[k], NULL, &net)
-                : k == 3 ? snig_inputs_load(ctx, paths[k], NULL, &in)
+                : k == 3 ? snig_inputs_load(ctx, paths[k], &o, &in)
                          : snig_truth_load(ctx, paths[k], &rows, &count);
             b.left = -1;
             ok = st == SNIG_OK;
