@@ -4,10 +4,7 @@
 # usage: cli_interrupt.sh SNIG SHARED_DATA TEST_DATA
 set -u
 snig=$1
-failures=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+. "$(dirname "$0")/shell_checks.sh"
 
 # interrupt SIGNAL FORMAT: starts a long generation, signals it after it has
 # begun writing, checks the outcome.
@@ -33,8 +30,4 @@ interrupt INT snb
 interrupt TERM snb
 interrupt INT tsv
 
-if [ "$failures" -ne 0 ]; then
-    echo "cli_interrupt: $failures failure(s)"
-    exit 1
-fi
-echo "cli_interrupt: all checks passed"
+finish cli_interrupt

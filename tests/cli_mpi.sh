@@ -25,25 +25,7 @@ mpi() { # ranks command...
     timeout 300 mpirun --oversubscribe --allow-run-as-root -np "$np" \
         -x ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$@"
 }
-failures=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# expect CODE PATTERN -- command...: exit code and a pattern on stdout+stderr.
-expect() {
-    local want=$1 pattern=$2
-    shift 3
-    local out code
-    out=$("$@" 2>&1)
-    code=$?
-    if [ "$code" != "$want" ]; then
-        fail "exit $code (wanted $want): $*"$'\n'"$out"
-    elif [ -n "$pattern" ] && ! grep -q -e "$pattern" <<<"$out"; then
-        fail "output lacks '$pattern': $*"$'\n'"$out"
-    fi
-    last_out=$out
-}
+. "$(dirname "$0")/shell_checks.sh"
 
 # ---- the library under several ranks (split, gather, dynamic, broadcast)
 test_mpi="$(dirname "$snig")/tests/test_mpi"
@@ -121,8 +103,4 @@ else
     echo "cli_mpi: $images not found, generated workload part skipped"
 fi
 
-if [ "$failures" -ne 0 ]; then
-    echo "cli_mpi: $failures failure(s)" >&2
-    exit 1
-fi
-echo "cli_mpi: all checks passed"
+finish cli_mpi

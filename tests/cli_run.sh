@@ -6,25 +6,7 @@
 set -u
 snig=$1
 shared=$2
-failures=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# expect CODE PATTERN -- command...: exit code and a pattern on stdout+stderr.
-expect() {
-    local want=$1 pattern=$2
-    shift 3
-    local out code
-    out=$("$@" 2>&1)
-    code=$?
-    if [ "$code" != "$want" ]; then
-        fail "exit $code (wanted $want): $*"$'\n'"$out"
-    elif [ -n "$pattern" ] && ! grep -q -e "$pattern" <<<"$out"; then
-        fail "output lacks '$pattern': $*"$'\n'"$out"
-    fi
-}
+. "$(dirname "$0")/shell_checks.sh"
 
 # ---- usage
 expect 0 "usage: snig run" -- "$snig" run --help
@@ -119,8 +101,4 @@ else
     echo "official data not found at $shared: official check skipped"
 fi
 
-if [ "$failures" -ne 0 ]; then
-    echo "cli_run: $failures failure(s)"
-    exit 1
-fi
-echo "cli_run: all checks passed"
+finish cli_run
