@@ -10,9 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const uint64_t official[19] = {287, 295, 386, 427, 428, 529, 571,
-                                      666, 757, 943, 945, 1031, 1097, 1098,
-                                      1177, 1184, 1190, 1194, 1200};
 
 static int same_network(const snig_network *a, const snig_network *b)
 {
@@ -30,13 +27,10 @@ static int same_network(const snig_network *a, const snig_network *b)
 
 int main(void)
 {
-    const char *tar = SNIG_SHARED_DATA "/neuron1024.tar.gz";
-    const char *tsv = SNIG_SHARED_DATA "/sparse-images-1024-first1200.tsv.gz";
-    if (!test_file_exists(tar) || !test_file_exists(tsv)) {
-        printf("test_binary_official: no shared data at %s: skipped\n",
-               SNIG_SHARED_DATA);
+    const char *tar = TEST_OFFICIAL_NETWORK;
+    const char *tsv = TEST_OFFICIAL_INPUTS;
+    if (!test_have_official("test_binary_official"))
         return TEST_SKIP;
-    }
     snig_ctx *ctx = NULL;
     CHECK_OK(ctx, snig_ctx_new(&ctx, NULL));
     snig_load_options o;
@@ -45,14 +39,7 @@ int main(void)
     o.neurons = 1024;
     snig_network *net = NULL, *back = NULL;
     snig_inputs *in = NULL, *inb = NULL;
-    snig_status st = snig_network_load(ctx, tar, &o, &net);
-    if (st == SNIG_UNSUPPORTED) {
-        printf("test_binary_official: readers not built yet (%s): skipped\n",
-               snig_errmsg(ctx));
-        snig_ctx_free(&ctx);
-        return TEST_SKIP;
-    }
-    CHECK_OK(ctx, st);
+    CHECK_OK(ctx, snig_network_load(ctx, tar, &o, &net));
     CHECK_OK(ctx, snig_inputs_load(ctx, tsv, &o, &in));
     char pn[600], pi[600];
     snprintf(pn, sizeof pn, "%s/testfiles/%d-official.snb", SNIG_BINARY_DIR,
@@ -91,7 +78,8 @@ int main(void)
         const uint64_t *cat = res ? snig_result_categories(res, &count) : NULL;
         CHECK(count == 19);
         CHECK(cat != NULL && count == 19 &&
-              memcmp(cat, official, sizeof official) == 0);
+              memcmp(cat, test_official_categories,
+                     sizeof test_official_categories) == 0);
         snig_result_free(&res);
     }
     unlink(pn);

@@ -8,19 +8,11 @@
 
 int main(void)
 {
-    const char *dir = SNIG_SHARED_DATA;
-    char netpath[1024], inpath[1024], truthpath[1024];
-    snprintf(netpath, sizeof netpath, "%s/neuron1024.tar.gz", dir);
-    snprintf(inpath, sizeof inpath, "%s/sparse-images-1024-first1200.tsv.gz",
-             dir);
-    snprintf(truthpath, sizeof truthpath, "%s/neuron1024-l120-categories.tsv",
-             dir);
-    if (!test_file_exists(netpath) || !test_file_exists(inpath) ||
-        !test_file_exists(truthpath)) {
-        fprintf(stderr, "test_cpu_official: no official data in %s: skipped\n",
-                dir);
+    const char *netpath = TEST_OFFICIAL_NETWORK;
+    const char *inpath = TEST_OFFICIAL_INPUTS;
+    const char *truthpath = TEST_OFFICIAL_TRUTH;
+    if (!test_have_official("test_cpu_official"))
         return TEST_SKIP;
-    }
     snig_ctx *ctx = NULL;
     snig_network *net = NULL;
     snig_inputs *in = NULL;

@@ -159,12 +159,10 @@ static void random_cases(snig_ctx *ctx)
 
 static void official_case(snig_ctx *ctx)
 {
-    const char *netpath = SNIG_SHARED_DATA "/neuron1024.tar.gz";
-    const char *inpath = SNIG_SHARED_DATA "/sparse-images-1024-first1200.tsv.gz";
-    if (!test_file_exists(netpath) || !test_file_exists(inpath)) {
-        fprintf(stderr, "official data not found: that part skipped\n");
+    const char *netpath = TEST_OFFICIAL_NETWORK;
+    const char *inpath = TEST_OFFICIAL_INPUTS;
+    if (!test_have_official("official case"))
         return;
-    }
     snig_load_options lo;
     snig_load_options_init(&lo);
     lo.neurons = 1024;
@@ -174,9 +172,6 @@ static void official_case(snig_ctx *ctx)
     CHECK_OK(ctx, snig_inputs_load(ctx, inpath, &lo, &in));
     if (net != NULL && in != NULL) {
         /* The 19 official categories through all 120 layers. */
-        static const uint64_t truth[] = {287, 295, 386, 427, 428, 529, 571,
-                                         666, 757, 943, 945, 1031, 1097, 1098,
-                                         1177, 1184, 1190, 1194, 1200};
         snig_options o;
         snig_options_init(&o);
         o.engine = "cuda";
@@ -186,7 +181,8 @@ static void official_case(snig_ctx *ctx)
         uint64_t count = 0;
         const uint64_t *cat = res ? snig_result_categories(res, &count) : NULL;
         CHECK(count == 19 &&
-              memcmp(cat, truth, sizeof truth) == 0);
+              memcmp(cat, test_official_categories,
+                     sizeof test_official_categories) == 0);
         if (res != NULL)
             fprintf(stderr, "official 1024 x 120, 1200 rows: %.4f s\n",
                     snig_result_seconds(res));

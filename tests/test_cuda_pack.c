@@ -216,12 +216,10 @@ static void test_random(snig_ctx *ctx)
 
 static void test_official(snig_ctx *ctx)
 {
-    const char *netpath = SNIG_SHARED_DATA "/neuron1024.tar.gz";
-    const char *inpath = SNIG_SHARED_DATA "/sparse-images-1024-first1200.tsv.gz";
-    if (!test_file_exists(netpath) || !test_file_exists(inpath)) {
-        fprintf(stderr, "official data not found: that part skipped\n");
+    const char *netpath = TEST_OFFICIAL_NETWORK;
+    const char *inpath = TEST_OFFICIAL_INPUTS;
+    if (!test_have_official("official case"))
         return;
-    }
     snig_load_options lo;
     snig_load_options_init(&lo);
     lo.neurons = 1024;

@@ -4,23 +4,14 @@
 #include "testutil.h"
 
 #include <string.h>
-#include <unistd.h>
-
-static const uint64_t official[19] = {287, 295, 386, 427, 428, 529, 571,
-                                      666, 757, 943, 945, 1031, 1097, 1098,
-                                      1177, 1184, 1190, 1194, 1200};
 
 int main(void)
 {
-    const char *net_path = SNIG_SHARED_DATA "/neuron1024.tar.gz";
-    const char *in_path = SNIG_SHARED_DATA "/sparse-images-1024-first1200.tsv.gz";
-    const char *truth_path = SNIG_SHARED_DATA "/neuron1024-l120-categories.tsv";
-    if (access(net_path, R_OK) != 0 || access(in_path, R_OK) != 0 ||
-        access(truth_path, R_OK) != 0) {
-        printf("test_official: no shared data in %s: skipped\n",
-               SNIG_SHARED_DATA);
+    const char *net_path = TEST_OFFICIAL_NETWORK;
+    const char *in_path = TEST_OFFICIAL_INPUTS;
+    const char *truth_path = TEST_OFFICIAL_TRUTH;
+    if (!test_have_official("test_official"))
         return TEST_SKIP;
-    }
     snig_ctx *ctx = NULL;
     snig_network *net = NULL;
     snig_inputs *in = NULL;
@@ -51,7 +42,8 @@ int main(void)
     uint64_t count = 0;
     const uint64_t *cat = snig_result_categories(res, &count);
     CHECK(count == 19);
-    CHECK(count == 19 && memcmp(cat, official, sizeof official) == 0);
+    CHECK(count == 19 && memcmp(cat, test_official_categories,
+                                   sizeof test_official_categories) == 0);
     uint64_t missing = 0, extra = 0;
     CHECK(snig_check_truth(res, in, truth, ntruth, &missing, &extra) == 1);
     CHECK(missing == 0 && extra == 0);
@@ -68,7 +60,7 @@ int main(void)
     if (res == NULL)
         goto done;
     cat = snig_result_categories(res, &count);
-    CHECK(count == 12 && memcmp(cat, official + 7, 12 * sizeof *cat) == 0);
+    CHECK(count == 12 && memcmp(cat, test_official_categories + 7, 12 * sizeof *cat) == 0);
     CHECK(snig_check_truth(res, in, truth, ntruth, &missing, &extra) == 1);
 done:
     snig_free(ctx, truth);

@@ -38,6 +38,20 @@ const char *test_write_file(int slot, const char *name, const char *text)
 
 int test_file_exists(const char *path) { return access(path, F_OK) == 0; }
 
+const uint64_t test_official_categories[TEST_OFFICIAL_COUNT] = {
+    287, 295, 386, 427, 428, 529, 571, 666, 757, 943,
+    945, 1031, 1097, 1098, 1177, 1184, 1190, 1194, 1200};
+
+int test_have_official(const char *name)
+{
+    if (access(TEST_OFFICIAL_NETWORK, R_OK) == 0 &&
+        access(TEST_OFFICIAL_INPUTS, R_OK) == 0 &&
+        access(TEST_OFFICIAL_TRUTH, R_OK) == 0)
+        return 1;
+    printf("%s: no official data in %s: skipped\n", name, SNIG_SHARED_DATA);
+    return 0;
+}
+
 static uint64_t next(uint64_t *s)
 {
     /* splitmix64 */

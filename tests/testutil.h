@@ -33,6 +33,18 @@ extern int test_failures;
 
 int test_result(const char *name);
 
+/* The official data the tests read (../shared/data/graphchallenge). */
+#define TEST_OFFICIAL_NETWORK SNIG_SHARED_DATA "/neuron1024.tar.gz"
+#define TEST_OFFICIAL_INPUTS SNIG_SHARED_DATA "/sparse-images-1024-first1200.tsv.gz"
+#define TEST_OFFICIAL_TRUTH SNIG_SHARED_DATA "/neuron1024-l120-categories.tsv"
+/* The official categories <= 1200: what the first 1200 inputs give through
+ * the 120 layers. */
+#define TEST_OFFICIAL_COUNT 19
+extern const uint64_t test_official_categories[TEST_OFFICIAL_COUNT];
+/* 1 when the three official files are readable; else says that `name`
+ * skips what needs them, and returns 0. */
+int test_have_official(const char *name);
+
 /* Writes text to a fresh file under the build folder; returns its path
  * (static buffer, one per call slot 0..7). */
 const char *test_write_file(int slot, const char *name, const char *text);
