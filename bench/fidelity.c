@@ -30,7 +30,6 @@ static int run(snig_ctx *ctx, const snig_network *net, const snig_inputs *in,
     snig_options o;
     snig_options_init(&o);
     o.engine = "reference";
-    o.progress = 0;
     snig_result *res = NULL;
     if (snig_infer(ctx, net, in, &o, &res) != SNIG_OK)
         return -1;
@@ -90,7 +89,6 @@ int main(int argc, char **argv)
     go.neurons = 1024;
     go.layers = LAYERS;
     go.seed = 1;
-    go.progress = 0;
     if (snig_generate_network(ctx, &go, netfile) != SNIG_OK ||
         snig_network_load(ctx, netfile, &lo, &generated) != SNIG_OK)
         goto fail;

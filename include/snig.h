@@ -2,13 +2,23 @@
  * Challenge), after SNIG (Lin and Huang, HPEC 2020).
  *
  * The one public header.  Every object is an opaque handle created from a
- * context; the context keeps the message of the last failure ("file:line:
- * what is wrong"), so no call takes a message buffer.  A context is not
- * shared between threads; the library has no global mutable state.
+ * context; the context keeps the message of the last failed call ("file:line:
+ * what is wrong"), so no call takes a message buffer.  Every call that takes
+ * a context forgets the previous message when it starts.  The library never
+ * prints: progress reaches the program through a callback it sets.
+ *
+ * Threads: a context is used by one thread at a time.  Handles made from
+ * different contexts may be used at once from different threads; a network,
+ * inputs, a result or a plan may be *read* by several threads at once (for
+ * example snig_plan_infer on one plan from several threads, each with its
+ * own context).  Nothing else is shared; the library has no global mutable
+ * state.
  *
  * Ownership: a function that creates a handle gives it to the caller, who
  * frees it with the matching *_free(&h); *_free accepts NULL and sets the
- * pointer to NULL.  Other handle arguments are borrowed.
+ * pointer to NULL.  Other handle arguments are borrowed.  A handle keeps its
+ * own copy of the allocator, so handles may be freed in any order: before or
+ * after the context that made them, a plan before or after its network.
  */
 #ifndef SNIG_H
 #define SNIG_H
@@ -77,6 +87,20 @@ void snig_cancel(snig_ctx *ctx);
 /* Seconds on a monotonic clock, for timing loads. */
 double snig_now(void);
 
+/* Progress of the long calls (loading, preparing, inference, generating,
+ * converting).  The library calls `fn` from the thread of the call or from
+ * one of its worker threads, never two at once, at most about ten times a
+ * second, and once more at the end with done == total.  NULL (the default)
+ * reports nothing. */
+typedef struct snig_progress {
+    const char *phase;       /* "load", "prepare", "infer", "generate", ... */
+    uint64_t done, total;    /* units of work; total 0 when unknown */
+    uint64_t rows_alive;     /* infer: rows still nonzero, when known */
+    double seconds;          /* since the phase began */
+} snig_progress;
+typedef void (*snig_progress_fn)(const snig_progress *p, void *user);
+void snig_set_progress(snig_ctx *ctx, snig_progress_fn fn, void *user);
+
 /* ------------------------------------------------------------------ network */
 
 typedef struct snig_network snig_network;
@@ -93,6 +117,58 @@ typedef struct snig_load_options {
 
 void snig_load_options_init(snig_load_options *o);
 
+/* Every layer computes, for each input row y (n_in values):
+ *   z = y W                         (W: n_in x n_out, sparse)
+ *   bias rule NONZERO: z_j += b_j where z_j != 0   (the challenge's rule)
+ *             DENSE:   z_j += b_j for every j      (torch.nn.Linear's)
+ *   activation RELU_CAP: y_j = min(max(z_j, 0), cap)  (the challenge: 32)
+ *              RELU:     y_j = max(z_j, 0)
+ *              IDENTITY: y_j = z_j                    (a classifier's scores)
+ * and the n_out values are the next layer's input. */
+typedef enum snig_activation {
+    SNIG_ACT_RELU_CAP = 0,
+    SNIG_ACT_RELU = 1,
+    SNIG_ACT_IDENTITY = 2
+} snig_activation;
+
+typedef enum snig_bias_rule {
+    SNIG_BIAS_NONZERO = 0,
+    SNIG_BIAS_DENSE = 1
+} snig_bias_rule;
+
+/* One layer given from memory: W in CSR by input neuron (row i of W lists
+ * the outputs input i feeds).  Weights and biases must be finite. */
+typedef struct snig_layer_desc {
+    uint32_t n_in, n_out;
+    const uint32_t *rowptr;     /* n_in + 1 offsets, rowptr[0] == 0 */
+    const uint32_t *col;        /* rowptr[n_in] output indices < n_out */
+    const float *val;           /* rowptr[n_in] weights, or NULL: each is
+                                   `uniform` */
+    float uniform;
+    const float *bias;          /* n_out values, or NULL: `bias_value` */
+    float bias_value;
+    snig_bias_rule bias_rule;
+    snig_activation activation;
+    float cap;                  /* RELU_CAP only */
+} snig_layer_desc;
+
+/* The challenge's layer: uniform weight 1/16, bias 0, NONZERO, RELU_CAP 32;
+ * no arrays. */
+void snig_layer_desc_init(snig_layer_desc *d);
+
+/* Flags of the constructors from memory. */
+#define SNIG_COPY 0u    /* the handle copies the caller's arrays */
+#define SNIG_BORROW 1u  /* the handle points into them: they must stay
+                           unchanged until the handle is freed */
+
+/* Builds a network of `count` layers, chained: layer l's n_out must equal
+ * layer l+1's n_in.  Checks every index and value (SNIG_RANGE, SNIG_SIZE,
+ * SNIG_FORMAT for a non-finite value). */
+snig_status snig_network_from_layers(snig_ctx *ctx,
+                                     const snig_layer_desc *layers,
+                                     uint32_t count, unsigned flags,
+                                     snig_network **net);
+
 /* Loads a network from: a directory of official layer files nN-lK.tsv (or
  * .tsv.gz), the official archive neuronN.tar.gz (streamed), a Matrix Market
  * file (one layer), or snig's binary format (.snb, memory-mapped).  The kind
@@ -101,16 +177,35 @@ snig_status snig_network_load(snig_ctx *ctx, const char *path,
                               const snig_load_options *opt, snig_network **net);
 void snig_network_free(snig_network **net);
 
+/* Input width: N for the challenge's square networks, else layer 0's n_in. */
 uint32_t snig_network_neurons(const snig_network *net);
 uint32_t snig_network_layers(const snig_network *net);
 uint64_t snig_network_edges(const snig_network *net);   /* all layers */
+
+typedef struct snig_layer_info {
+    uint32_t n_in, n_out;
+    uint64_t nnz;
+    snig_bias_rule bias_rule;
+    snig_activation activation;
+    float cap;
+    int has_bias;            /* a bias is recorded or set */
+    int per_neuron_bias;     /* the bias differs by neuron */
+    float bias;              /* neuron 0's */
+    int uniform_values;      /* every weight is `uniform` */
+    float uniform;
+} snig_layer_info;
+/* Describes layer l (0-based).  Returns 0 when l is out of range. */
+int snig_network_layer_info(const snig_network *net, uint32_t l,
+                            snig_layer_info *info);
 /* The bias recorded in the file for layer 0; returns 0 and leaves *bias alone
  * when none is recorded (TSV, Matrix Market). */
 int snig_network_recorded_bias(const snig_network *net, float *bias);
 /* The official bias for N (1024 → -0.3, ...); returns 0 for other N. */
 int snig_official_bias(uint32_t neurons, float *bias);
-/* Sets one bias value for every neuron of every layer (replacing any). */
-snig_status snig_network_set_bias(snig_network *net, float bias);
+/* Sets one bias value for every neuron of every layer (replacing any).
+ * Not while a plan of the network exists (SNIG_USAGE). */
+snig_status snig_network_set_bias(snig_ctx *ctx, snig_network *net,
+                                  float bias);
 
 /* ------------------------------------------------------------------- inputs */
 
@@ -122,6 +217,17 @@ typedef struct snig_inputs snig_inputs;
 snig_status snig_inputs_load(snig_ctx *ctx, const char *path,
                              const snig_load_options *opt, snig_inputs **in);
 void snig_inputs_free(snig_inputs **in);
+/* Inputs from memory: `rows` rows of `cols` columns in CSR (rowptr: rows + 1
+ * offsets; col: rowptr[rows] indices < cols; val: the values, or NULL for
+ * ones).  flags: SNIG_COPY or SNIG_BORROW (val NULL is always made). */
+snig_status snig_inputs_from_csr(snig_ctx *ctx, uint64_t rows, uint32_t cols,
+                                 const uint64_t *rowptr, const uint32_t *col,
+                                 const float *val, unsigned flags,
+                                 snig_inputs **in);
+/* Inputs from a dense row-major rows x cols array (its zeros are dropped). */
+snig_status snig_inputs_from_dense(snig_ctx *ctx, uint64_t rows,
+                                   uint32_t cols, const float *x,
+                                   snig_inputs **in);
 uint64_t snig_inputs_rows(const snig_inputs *in);
 uint32_t snig_inputs_neurons(const snig_inputs *in);
 uint64_t snig_inputs_nonzeros(const snig_inputs *in);
@@ -176,23 +282,47 @@ typedef struct snig_options {
     int has_bias;            /* 1: `bias` for every neuron of every layer, */
     float bias;              /*    in place of the network's own */
     int shortcuts;           /* 1 (default): exact shortcuts on */
-    int keep_values;         /* 1: the result keeps the final Y (tests) */
-    int progress;            /* -1 (default): on when stderr is a terminal */
+    int keep_values;         /* 1: the result keeps the final Y */
     int gpus;                /* cuda: 0 = all */
     int weight_buffers;      /* cuda: 0 = default */
     uint64_t gpu_memory;     /* cuda: byte cap, 0 = none */
     int broadcast_weights;   /* mpi */
     int dynamic;             /* mpi: rank 0 hands out batches */
+    void *comm;              /* mpi: the address of the MPI_Comm to run on;
+                                NULL: MPI_COMM_WORLD */
 } snig_options;
 
 void snig_options_init(snig_options *o);
 
 typedef struct snig_result snig_result;
+typedef struct snig_plan snig_plan;
 
-/* Runs the network on the inputs.  out: *res, owned by the caller.  The bias
- * is opt->bias when opt->has_bias, else the network's (snig_network_set_bias
- * or recorded in the file), else the official value for N; SNIG_USAGE when
- * none is known. */
+/* A prepared network: everything that does not depend on the inputs is done
+ * once (the engine chosen, layers checked and packed, weights uploaded to the
+ * GPU or sent to the other ranks), then snig_plan_infer runs any number of
+ * input batches.  The plan keeps the network alive (freeing the network
+ * first is allowed) and copies the options.  The bias is opt->bias when
+ * opt->has_bias, else the network's own (set or recorded in the file), else
+ * the official value for N; SNIG_USAGE when none is known.
+ *
+ * Engine "auto" takes the first engine of cuda, cpu that is available and
+ * accepts the network; the result says which ran and why another did not
+ * (snig_result_fallback).  A named engine that cannot run the job fails
+ * with SNIG_UNSUPPORTED and a message naming what it lacks. */
+snig_status snig_plan_new(snig_ctx *ctx, const snig_network *net,
+                          const snig_options *opt, snig_plan **plan);
+/* Thread safe on one plan: each thread passes its own ctx. */
+snig_status snig_plan_infer(snig_ctx *ctx, const snig_plan *plan,
+                            const snig_inputs *in, snig_result **res);
+void snig_plan_free(snig_plan **plan);
+const char *snig_plan_engine(const snig_plan *plan);
+/* Why "auto" did not take an earlier engine, "" when it did. */
+const char *snig_plan_fallback(const snig_plan *plan);
+double snig_plan_seconds(const snig_plan *plan);      /* preparation */
+
+/* The one-call convenience: snig_plan_new, snig_plan_infer, snig_plan_free;
+ * the result's seconds count the inference alone, its prepare_seconds the
+ * preparation. */
 snig_status snig_infer(snig_ctx *ctx, const snig_network *net,
                        const snig_inputs *in, const snig_options *opt,
                        snig_result **res);
@@ -202,7 +332,11 @@ void snig_result_free(snig_result **res);
  * not all zero, sorted.  The pointer is owned by res. */
 const uint64_t *snig_result_categories(const snig_result *res, uint64_t *count);
 const char *snig_result_engine(const snig_result *res);
+/* Why engine "auto" did not run an earlier engine, "" when it did. */
+const char *snig_result_fallback(const snig_result *res);
 double snig_result_seconds(const snig_result *res);   /* inference only */
+/* Preparation seconds of the plan it ran on. */
+double snig_result_prepare_seconds(const snig_result *res);
 uint32_t snig_result_layers(const snig_result *res);
 /* Edges of the layers that ran (the challenge's rate is rows x edges / s). */
 uint64_t snig_result_edges(const snig_result *res);
@@ -211,9 +345,20 @@ uint64_t snig_result_edges(const snig_result *res);
 const uint64_t *snig_result_live_rows(const snig_result *res);
 /* Multiply-adds actually done (not skipped), 0 when not counted. */
 uint64_t snig_result_madds(const snig_result *res);
-/* With keep_values: the final row `row` (0-based, local) as N floats, or NULL
- * when the row is zero or values were not kept. */
+/* Per layer (arrays of snig_result_layers), or NULL when not counted:
+ * multiply-adds done, and seconds spent in the layer summed over threads. */
+const uint64_t *snig_result_layer_madds(const snig_result *res);
+const double *snig_result_layer_seconds(const snig_result *res);
+/* Columns of the final Y: the last layer's n_out. */
+uint32_t snig_result_outputs(const snig_result *res);
+/* With keep_values: the final row `row` (0-based, local) as
+ * snig_result_outputs floats, or NULL when the row is zero or values were
+ * not kept. */
 const float *snig_result_row(const snig_result *res, uint64_t row);
+/* With keep_values: the final Y in CSR (rows + 1 offsets, column indices
+ * sorted, values), owned by res.  SNIG_USAGE when values were not kept. */
+snig_status snig_result_values(const snig_result *res, const uint64_t **rowptr,
+                               const uint32_t **col, const float **val);
 /* Per-rank timing (mpi); 1 and the local time otherwise. */
 int snig_result_ranks(const snig_result *res);
 double snig_result_rank_seconds(const snig_result *res, int rank);
@@ -291,7 +436,6 @@ typedef struct snig_generate_options {
     int has_bias;            /* 0: the official bias for N */
     float bias;
     const char *format;      /* "snb" (default) or "tsv" */
-    int progress;            /* -1: when stderr is a terminal */
 } snig_generate_options;
 
 void snig_generate_options_init(snig_generate_options *o);

@@ -154,7 +154,7 @@ static void test_networks(snig_ctx *ctx)
                                       1, &net));
     network_round_trip(ctx, net, "uniform.snb", 0);
     /* The same with one bias value: it is recorded and read back. */
-    CHECK_OK(ctx, snig_network_set_bias(net, -0.3f));
+    CHECK_OK(ctx, snig_network_set_bias(ctx, net, -0.3f));
     network_round_trip(ctx, net, "uniform-bias.snb", 1);
     snig_network_free(&net);
     /* Values of every kind, per-neuron bias. */

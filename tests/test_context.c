@@ -58,7 +58,7 @@ static void brutal_infer(void)
         CHECK_OK(ctx, test_random_network(ctx, 32, 3, 4, 0.5f, 0, 0, 0, 0, 7,
                                           &net));
         CHECK_OK(ctx, test_random_inputs(ctx, 32, 10, 0.3, 1.0f, 0, 0, 9, &in));
-        CHECK_OK(ctx, snig_network_set_bias(net, -0.1f));
+        CHECK_OK(ctx, snig_network_set_bias(ctx, net, -0.1f));
         snig_options opt;
         snig_options_init(&opt);
         opt.engine = "reference";
@@ -141,7 +141,7 @@ int main(void)
     snig_inputs *in = NULL;
     CHECK_OK(ctx, test_random_network(ctx, 64, 4, 8, 0.5f, 0, 0, 0, 0, 3, &net));
     CHECK_OK(ctx, test_random_inputs(ctx, 64, 40, 0.3, 1.0f, 0, 0, 5, &in));
-    CHECK_OK(ctx, snig_network_set_bias(net, -0.1f));
+    CHECK_OK(ctx, snig_network_set_bias(ctx, net, -0.1f));
     const char *cancel_engines[] = {"reference", "cpu"};
     for (int e = 0; e < 2; e++) {
         snig_options opt;

@@ -113,7 +113,7 @@ static int run_case(snig_ctx *ctx, const cpu_case *c)
     if (net == NULL || in == NULL)
         goto cleanup;
     if (!c->per_neuron)
-        CHECK_OK(ctx, snig_network_set_bias(net, c->bmin));
+        CHECK_OK(ctx, snig_network_set_bias(ctx, net, c->bmin));
     if (c->sort_rows)
         sort_rows(net);
     if (c->kill_layer > 0)
@@ -121,7 +121,6 @@ static int run_case(snig_ctx *ctx, const cpu_case *c)
     snig_options opt;
     snig_options_init(&opt);
     opt.keep_values = 1;
-    opt.progress = 0;
     opt.engine = "reference";
     opt.shortcuts = c->shortcuts;
     CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &ref));
@@ -186,7 +185,7 @@ static void mapped_network(snig_ctx *ctx)
     CHECK_OK(ctx, test_random_inputs(ctx, 256, 60, 0.1, 1, 0, 7, 5, &in));
     if (net == NULL || in == NULL)
         goto cleanup;
-    CHECK_OK(ctx, snig_network_set_bias(net, -0.3f));
+    CHECK_OK(ctx, snig_network_set_bias(ctx, net, -0.3f));
     CHECK_OK(ctx, snig_network_save(ctx, net, path));
     snig_load_options lo;
     snig_load_options_init(&lo);
@@ -194,7 +193,6 @@ static void mapped_network(snig_ctx *ctx)
     CHECK_OK(ctx, snig_network_load(ctx, path, &lo, &mapped));
     snig_options opt;
     snig_options_init(&opt);
-    opt.progress = 0;
     opt.engine = "reference";
     CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &ref));
     opt.engine = "cpu";

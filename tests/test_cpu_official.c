@@ -30,7 +30,6 @@ int main(void)
     snig_options opt;
     snig_options_init(&opt);
     opt.keep_values = 1;
-    opt.progress = 0;
     opt.engine = "reference";
     CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &ref));
     if (ref == NULL)

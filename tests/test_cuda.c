@@ -72,7 +72,6 @@ static void compare(snig_ctx *ctx, const char *name, const snig_network *net,
         o.engine = "cuda";
         o.keep_values = 1;
         o.layers = layers;
-        o.progress = 0;
         o.batch = va->batch;
         o.weight_buffers = va->buffers;
         o.gpu_memory = va->capped ? packed_bytes(net) : 0;
@@ -146,7 +145,7 @@ static void random_cases(snig_ctx *ctx)
                                          4.0f, 5, 7, 200 + c, &in));
         if (net != NULL && in != NULL) {
             if (!cases[c].per_neuron)
-                CHECK_OK(ctx, snig_network_set_bias(net, cases[c].bias));
+                CHECK_OK(ctx, snig_network_set_bias(ctx, net, cases[c].bias));
             char name[64];
             snprintf(name, sizeof name, "random N=%u L=%u", cases[c].n,
                      cases[c].layers);
@@ -175,7 +174,6 @@ static void official_case(snig_ctx *ctx)
         snig_options o;
         snig_options_init(&o);
         o.engine = "cuda";
-        o.progress = 1;
         snig_result *res = NULL;
         CHECK_OK(ctx, snig_infer(ctx, net, in, &o, &res));
         uint64_t count = 0;
@@ -204,7 +202,6 @@ static void errors(snig_ctx *ctx)
         snig_options o;
         snig_options_init(&o);
         o.engine = "cuda";
-        o.progress = 0;
         snig_result *res = NULL;
         /* A cap nothing fits in: a clear error, no result. */
         o.gpu_memory = 1000;

@@ -238,7 +238,6 @@ static void compare(snig_ctx *ctx, const char *name, const snig_network *net,
         snig_options_init(&o);
         o.engine = "cuda";
         o.keep_values = 1;
-        o.progress = 0;
         o.batch = v[i].batch;
         o.shortcuts = v[i].shortcuts;
         fake_gpus = v[i].gpus;
@@ -307,7 +306,6 @@ static void errors(snig_ctx *ctx, const snig_network *net,
     snig_options o;
     snig_options_init(&o);
     o.engine = "cuda";
-    o.progress = 0;
     snig_job job = {.ctx = ctx, .net = net, .layers = net->layers, .in = in,
                     .opt = &o, .bias = -0.3f};
     snig_result *res = NULL;
@@ -354,7 +352,7 @@ int main(void)
                                          6, 40 + c, &in));
         if (net != NULL && in != NULL) {
             if (!cases[c].per_neuron)
-                CHECK_OK(ctx, snig_network_set_bias(net, -0.3f));
+                CHECK_OK(ctx, snig_network_set_bias(ctx, net, -0.3f));
             compare(ctx, c == 0 ? "signed" : "saturating", net, in);
             if (c == 0)
                 errors(ctx, net, in);

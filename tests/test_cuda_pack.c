@@ -185,7 +185,7 @@ static void test_random(snig_ctx *ctx)
                                       &net));
     CHECK_OK(ctx, test_random_inputs(ctx, 64, 9, 0.2, 1.0f, 0, 3, 14, &in));
     if (net != NULL && in != NULL) {
-        CHECK_OK(ctx, snig_network_set_bias(net, -0.3f));
+        CHECK_OK(ctx, snig_network_set_bias(ctx, net, -0.3f));
         packed p;
         pack_network(net, 0.0f, &p);
         check_layout(net, &p);
@@ -204,7 +204,7 @@ static void test_random(snig_ctx *ctx)
     CHECK_OK(ctx, test_random_network(ctx, 64, 2, 4, 0.0f, -1.0f, 0, 0, 0, 15,
                                       &net));
     if (net != NULL) {
-        CHECK_OK(ctx, snig_network_set_bias(net, 0.5f));
+        CHECK_OK(ctx, snig_network_set_bias(ctx, net, 0.5f));
         packed p;
         pack_network(net, 0.0f, &p);
         CHECK(p.d[0].maps_saturated == 0 && p.d[1].maps_saturated == 0);

@@ -219,7 +219,6 @@ static void gen_net(snig_ctx *ctx, uint32_t n, uint32_t layers, uint64_t seed,
     o.layers = layers;
     o.seed = seed;
     o.format = format;
-    o.progress = 0;
     snig_status st = snig_generate_network(ctx, &o, path);
     if (st != want)
         fprintf(stderr, "generate %u x %u %s: %s (%s)\n", n, layers, format,
@@ -335,7 +334,6 @@ static void test_determinism(snig_ctx *ctx)
     o.neurons = 1024;
     o.layers = 14;
     o.seed = 5;
-    o.progress = 0;
     snig_status st = snig_generate_network(ctx, &o, sa);
     if (st == SNIG_UNSUPPORTED) {
         printf("binary writer not built yet: %s\n", snig_errmsg(ctx));
@@ -395,7 +393,6 @@ static void test_network_errors(snig_ctx *ctx)
     o.has_bias = 1;
     o.bias = -0.2f;
     o.format = "tsv";
-    o.progress = 0;
     CHECK_OK(ctx, snig_generate_network(ctx, &o, p));
     char f[700];
     pathf(f, sizeof f, "%s/n64-l5.tsv", p);

@@ -69,7 +69,7 @@ int main(void)
     const float y[4 * 4] = {1, 0, 0, 0, 0, 0, 1, 0, 0, 1.5f, 0, 0.5f, 0, 0, 0, 0};
     snig_network *net = dense_network(ctx, 4, 2, w);
     snig_inputs *in = dense_inputs(ctx, 4, 4, y);
-    CHECK_OK(ctx, snig_network_set_bias(net, -1.0f));
+    CHECK_OK(ctx, snig_network_set_bias(ctx, net, -1.0f));
     snig_options opt;
     snig_options_init(&opt);
     opt.engine = "reference";

@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 int cli_parse_u64(const char *cmd, const char *opt, const char *text,
                   uint64_t min, uint64_t max, uint64_t *out)
@@ -80,6 +83,38 @@ int cli_ctx_new(const char *cmd, snig_ctx **ctx)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     return 0;
+}
+
+/* One line per phase, rewritten in place; a newline when the phase ends. */
+static void print_progress(const snig_progress *p, void *user)
+{
+    int *shown = user;
+    bool end = p->total != 0 && p->done >= p->total;
+    if (p->seconds < 2.0 && !(*shown && end))
+        return;
+    char alive[48] = "";
+    if (p->rows_alive)
+        snprintf(alive, sizeof alive, ", %llu rows alive",
+                 (unsigned long long)p->rows_alive);
+    if (p->total)
+        fprintf(stderr, "\rsnig: %s %5.1f%%%s, %.0f s   ", p->phase,
+                100.0 * (double)p->done / (double)p->total, alive, p->seconds);
+    else
+        fprintf(stderr, "\rsnig: %s %llu%s, %.0f s   ", p->phase,
+                (unsigned long long)p->done, alive, p->seconds);
+    *shown = !end;
+    if (end)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+void cli_progress(snig_ctx *ctx, int mode)
+{
+    static int shown;
+    if (mode > 0 || (mode < 0 && isatty(STDERR_FILENO)))
+        snig_set_progress(ctx, print_progress, &shown);
+    else
+        snig_set_progress(ctx, NULL, NULL);
 }
 
 void cli_ctx_free(snig_ctx **ctx)

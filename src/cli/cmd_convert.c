@@ -81,6 +81,7 @@ int snig_cmd_convert(int argc, char **argv)
     int code = SNIG_EXIT_ERROR;
     if (cli_ctx_new("convert", &ctx) != 0)
         return SNIG_EXIT_ERROR;
+    cli_progress(ctx, -1);
     double t0 = snig_now();
     if (network != NULL) {
         float recorded;
@@ -88,7 +89,7 @@ int snig_cmd_convert(int argc, char **argv)
             goto fail;
         if (!has_bias && !snig_network_recorded_bias(net, &recorded))
             has_bias = snig_official_bias(snig_network_neurons(net), &bias);
-        if (has_bias && snig_network_set_bias(net, bias) != SNIG_OK)
+        if (has_bias && snig_network_set_bias(ctx, net, bias) != SNIG_OK)
             goto fail;
         if (snig_network_save(ctx, net, out) != SNIG_OK)
             goto fail;

@@ -136,6 +136,7 @@ int snig_cmd_generate(int argc, char **argv)
     snig_ctx *ctx = NULL;
     if (cli_ctx_new(cmd, &ctx) != 0)
         return SNIG_EXIT_ERROR;
+    cli_progress(ctx, -1);
     snig_status st;
     if (network) {
         snig_generate_options o;

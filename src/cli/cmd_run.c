@@ -71,7 +71,7 @@ static const struct option run_options[] = {
 typedef struct run_args {
     const char *network, *input, *truth, *out;
     uint32_t layers;
-    int json, verify;
+    int json, verify, progress;
     snig_options opt;
 } run_args;
 
@@ -91,6 +91,7 @@ static int parse_args(int argc, char **argv, run_args *a)
 {
     memset(a, 0, sizeof *a);
     a->verify = 1;
+    a->progress = -1;
     snig_options_init(&a->opt);
     uint64_t v;
     int c;
@@ -136,8 +137,8 @@ static int parse_args(int argc, char **argv, run_args *a)
         case OPT_BROADCAST: a->opt.broadcast_weights = 1; break;
         case OPT_DYNAMIC: a->opt.dynamic = 1; break;
         case OPT_NO_VERIFY: a->verify = 0; break;
-        case OPT_PROGRESS: a->opt.progress = 1; break;
-        case OPT_QUIET: a->opt.progress = 0; break;
+        case OPT_PROGRESS: a->progress = 1; break;
+        case OPT_QUIET: a->progress = 0; break;
         case OPT_JSON: a->json = 1; break;
         case OPT_HELP: fputs(run_help, stdout); return SNIG_EXIT_OK;
         default:
@@ -165,11 +166,12 @@ static void print_json(const run_args *a, const snig_network *net,
     double s = snig_result_seconds(res);
     printf("{\"engine\": \"%s\", \"neurons\": %u, \"layers\": %u, "
            "\"inputs\": %llu, \"edges\": %llu, \"load_seconds\": %.6f, "
-           "\"infer_seconds\": %.6f, \"rate\": %.6e, \"categories\": %llu, "
+           "\"prepare_seconds\": %.6f, \"infer_seconds\": %.6f, \"rate\": %.6e, \"categories\": %llu, "
            "\"passed\": %s, \"madds\": %llu, \"shortcuts\": %s, \"rank_seconds\": [",
            snig_result_engine(res), snig_network_neurons(net),
            snig_result_layers(res), (unsigned long long)rows,
-           (unsigned long long)edges, load_s, s,
+           (unsigned long long)edges, load_s,
+           snig_result_prepare_seconds(res), s,
            s > 0 ? (double)rows * (double)edges / s : 0.0,
            (unsigned long long)ncat,
            passed < 0 ? "null" : passed ? "true" : "false",
@@ -196,6 +198,7 @@ static void print_text(const snig_network *net, uint64_t rows,
            (unsigned long long)rows, (unsigned long long)nonzeros);
     printf("engine      %s\n", snig_result_engine(res));
     printf("load        %.3f s\n", load_s);
+    printf("prepare     %.3f s\n", snig_result_prepare_seconds(res));
     printf("inference   %.3f s\n", s);
     printf("rate        %.4e edges/s\n",
            s > 0 ? (double)rows * (double)edges / s : 0.0);
@@ -217,6 +220,7 @@ int snig_cmd_run(int argc, char **argv)
     snig_network *net = NULL;
     snig_inputs *in = NULL;
     snig_result *res = NULL;
+    snig_plan *plan = NULL;
     uint64_t *truth = NULL, ntruth = 0, missing = 0, extra = 0;
     uint64_t rows = 0, nonzeros = 0;   /* of every rank together */
     int passed = -1, rank = 0, ranks = 1;
@@ -234,8 +238,9 @@ int snig_cmd_run(int argc, char **argv)
             a.opt.local_engine = a.opt.engine;
         a.opt.engine = snig_dist_engine();
         if (rank != 0)
-            a.opt.progress = 0;
+            a.progress = 0;
     }
+    cli_progress(ctx, a.progress);
     snig_load_options lo;
     snig_load_options_init(&lo);
     lo.layers = a.layers;
@@ -266,8 +271,13 @@ int snig_cmd_run(int argc, char **argv)
                                  ? snig_truth_load(ctx, a.truth, &truth, &ntruth)
                                  : SNIG_OK) != SNIG_OK)
         goto fail;
-    if (snig_dist_agree(ctx, snig_infer(ctx, net, in, &a.opt, &res)) != SNIG_OK)
+    if (snig_dist_agree(ctx, snig_plan_new(ctx, net, &a.opt, &plan)) != SNIG_OK)
         goto fail;
+    if (snig_dist_agree(ctx, snig_plan_infer(ctx, plan, in, &res)) != SNIG_OK)
+        goto fail;
+    if (rank == 0 && snig_result_fallback(res)[0] != '\0')
+        fprintf(stderr, "snig run: ran engine '%s': %s\n",
+                snig_result_engine(res), snig_result_fallback(res));
     if (a.truth != NULL && rank == 0)
         passed = snig_check_truth(res, in, truth, ntruth, &missing, &extra);
     if (snig_dist_agree(ctx, a.out != NULL && rank == 0
@@ -284,6 +294,7 @@ fail:
     code = rank != 0 ? SNIG_EXIT_ERROR : cli_fail("run", ctx);
 cleanup:
     snig_result_free(&res);
+    snig_plan_free(&plan);
     snig_free(ctx, truth);
     snig_inputs_free(&in);
     snig_network_free(&net);

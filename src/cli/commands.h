@@ -26,6 +26,10 @@ int cli_parse_float(const char *cmd, const char *opt, const char *text,
  * the work on it, so files being written are removed; a second signal ends
  * the process at once.  Returns 0, or prints and returns -1. */
 int cli_ctx_new(const char *cmd, snig_ctx **ctx);
+/* Prints the library's progress on stderr (snig_set_progress): mode 1
+ * always, 0 never, -1 when stderr is a terminal; a line appears once a
+ * phase has lasted two seconds. */
+void cli_progress(snig_ctx *ctx, int mode);
 /* Frees the context made by cli_ctx_new and restores the signals. */
 void cli_ctx_free(snig_ctx **ctx);
 /* Prints "snig CMD: message" to stderr and returns SNIG_EXIT_ERROR. */

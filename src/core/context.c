@@ -1,4 +1,5 @@
-/* The context: allocator hooks and the message of the first failure. */
+/* The context: allocator hooks, the message of the last failed call, the
+ * progress callback. */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 
@@ -35,8 +36,21 @@ snig_status snig_ctx_new(snig_ctx **out, const snig_allocator *alloc)
     memset(ctx, 0, sizeof *ctx);
     ctx->magic = SNIG_MAGIC_CTX;
     ctx->alloc = a;
+    atomic_flag_clear(&ctx->progress_busy);
     *out = ctx;
     return SNIG_OK;
+}
+
+snig_ctx *snig__ctx_clone(snig_ctx *ctx)
+{
+    snig_ctx *c = snig__malloc(ctx, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    memset(c, 0, sizeof *c);
+    c->magic = SNIG_MAGIC_CTX;
+    c->alloc = ctx->alloc;
+    atomic_flag_clear(&c->progress_busy);
+    return c;
 }
 
 void snig_ctx_free(snig_ctx **pctx)
@@ -78,6 +92,55 @@ snig_status snig__check_cancel(snig_ctx *ctx)
     return snig__error(ctx, SNIG_CANCELLED, "interrupted");
 }
 
+void snig__enter(snig_ctx *ctx)
+{
+    if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX) || ctx->status == SNIG_OK)
+        return;
+    snig__free(ctx, ctx->msg);
+    ctx->msg = NULL;
+    ctx->static_msg = NULL;
+    ctx->status = SNIG_OK;
+}
+
+void snig__error_take(snig_ctx *ctx, char *buf, size_t len)
+{
+    if (buf != NULL && len > 0)
+        snprintf(buf, len, "%s", snig_errmsg(ctx));
+    snig__enter(ctx);
+}
+
+void snig_set_progress(snig_ctx *ctx, snig_progress_fn fn, void *user)
+{
+    if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX))
+        return;
+    ctx->progress_fn = fn;
+    ctx->progress_user = user;
+}
+
+void snig__progress(snig_ctx *ctx, const char *phase, uint64_t done,
+                    uint64_t total, uint64_t rows_alive, double start)
+{
+    if (ctx == NULL || ctx->progress_fn == NULL)
+        return;
+    double now = snig__now();
+    uint64_t ns = (uint64_t)(now * 1e9);
+    bool end = total != 0 && done >= total;
+    uint64_t last = atomic_load_explicit(&ctx->progress_last_ns,
+                                         memory_order_relaxed);
+    if (!end && ns < last + 100000000u)
+        return;
+    /* One report at a time; a report that finds another running is dropped
+     * unless it is the end, which waits its turn. */
+    while (atomic_flag_test_and_set(&ctx->progress_busy))
+        if (!end)
+            return;
+    atomic_store_explicit(&ctx->progress_last_ns, ns, memory_order_relaxed);
+    snig_progress p = {.phase = phase, .done = done, .total = total,
+                       .rows_alive = rows_alive, .seconds = now - start};
+    ctx->progress_fn(&p, ctx->progress_user);
+    atomic_flag_clear(&ctx->progress_busy);
+}
+
 void snig_clear_error(snig_ctx *ctx)
 {
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX))
@@ -94,7 +157,7 @@ snig_status snig__verror(snig_ctx *ctx, snig_status s, const char *fmt,
 {
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX) || s == SNIG_OK)
         return s;
-    if (ctx->status != SNIG_OK) /* the first failure wins */
+    if (ctx->status != SNIG_OK) /* the first failure of a call wins */
         return s;
     ctx->status = s;
     char buf[SNIG_ERRMSG_MAX];

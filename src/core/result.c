@@ -11,8 +11,12 @@ snig_status snig__result_new(snig_ctx *ctx, uint64_t rows, uint64_t first_row,
     snig_result *res = snig__calloc(ctx, 1, sizeof *res);
     if (res == NULL)
         return SNIG_NOMEM;
+    res->ctx = snig__ctx_clone(ctx);
+    if (res->ctx == NULL) {
+        snig__free(ctx, res);
+        return SNIG_NOMEM;
+    }
     res->magic = SNIG_MAGIC_RESULT;
-    res->ctx = ctx;
     res->rows = rows;
     res->first_row = first_row;
     res->neurons = neurons;
@@ -20,6 +24,12 @@ snig_status snig__result_new(snig_ctx *ctx, uint64_t rows, uint64_t first_row,
     res->ranks = 1;
     res->alive = snig__calloc(ctx, rows ? rows : 1, 1);
     res->live = snig__calloc(ctx, layers ? layers : 1, sizeof *res->live);
+    res->layer_madds = snig__calloc(ctx, layers ? layers : 1,
+                                    sizeof *res->layer_madds);
+    res->layer_ns = snig__calloc(ctx, layers ? layers : 1,
+                                 sizeof *res->layer_ns);
+    res->layer_seconds = snig__calloc(ctx, layers ? layers : 1,
+                                      sizeof *res->layer_seconds);
     res->rank_seconds = snig__calloc(ctx, 1, sizeof *res->rank_seconds);
     if (keep_values && res->alive != NULL) {
         if (neurons != 0 && rows > SIZE_MAX / sizeof(float) / neurons)
@@ -30,6 +40,8 @@ snig_status snig__result_new(snig_ctx *ctx, uint64_t rows, uint64_t first_row,
                                        sizeof(float));
     }
     if (res->alive == NULL || res->live == NULL || res->rank_seconds == NULL ||
+        res->layer_madds == NULL || res->layer_ns == NULL ||
+        res->layer_seconds == NULL ||
         (keep_values && res->values == NULL)) {
         snig_result_free(&res);
         return SNIG_NOMEM;
@@ -38,8 +50,46 @@ snig_status snig__result_new(snig_ctx *ctx, uint64_t rows, uint64_t first_row,
     return SNIG_OK;
 }
 
+/* The kept values as CSR, from the dense rows of res->values. */
+static snig_status values_to_csr(snig_ctx *ctx, snig_result *res)
+{
+    const uint32_t n = res->neurons;
+    uint64_t nnz = 0;
+    for (uint64_t r = 0; r < res->rows; r++)
+        for (uint32_t j = 0; res->alive[r] && j < n; j++)
+            nnz += res->values[r * n + j] != 0.0f;
+    snig__free(ctx, res->values_rowptr);
+    snig__free(ctx, res->values_col);
+    snig__free(ctx, res->values_val);
+    res->values_rowptr = snig__malloc(ctx, (res->rows + 1) * sizeof(uint64_t));
+    res->values_col = snig__malloc(ctx, (nnz ? nnz : 1) * sizeof(uint32_t));
+    res->values_val = snig__malloc(ctx, (nnz ? nnz : 1) * sizeof(float));
+    if (!res->values_rowptr || !res->values_col || !res->values_val)
+        return SNIG_NOMEM;
+    uint64_t k = 0;
+    res->values_rowptr[0] = 0;
+    for (uint64_t r = 0; r < res->rows; r++) {
+        for (uint32_t j = 0; res->alive[r] && j < n; j++) {
+            float v = res->values[r * n + j];
+            if (v != 0.0f) {
+                res->values_col[k] = j;
+                res->values_val[k++] = v;
+            }
+        }
+        res->values_rowptr[r + 1] = k;
+    }
+    return SNIG_OK;
+}
+
 snig_status snig__result_finish(snig_ctx *ctx, snig_result *res)
 {
+    for (uint32_t l = 0; l < res->layers; l++)
+        res->layer_seconds[l] = 1e-9 * (double)atomic_load(&res->layer_ns[l]);
+    if (res->values != NULL) {
+        snig_status st = values_to_csr(ctx, res);
+        if (st != SNIG_OK)
+            return st;
+    }
     uint64_t n = 0;
     for (uint64_t r = 0; r < res->rows; r++)
         n += res->alive[r] != 0;
@@ -64,10 +114,17 @@ void snig_result_free(snig_result **pres)
     snig__free(ctx, res->alive);
     snig__free(ctx, res->categories);
     snig__free(ctx, (void *)res->live);
+    snig__free(ctx, (void *)res->layer_madds);
+    snig__free(ctx, (void *)res->layer_ns);
+    snig__free(ctx, res->layer_seconds);
     snig__free(ctx, res->values);
+    snig__free(ctx, res->values_rowptr);
+    snig__free(ctx, res->values_col);
+    snig__free(ctx, res->values_val);
     snig__free(ctx, res->rank_seconds);
     res->magic = 0;
     snig__free(ctx, res);
+    snig_ctx_free(&ctx);
     *pres = NULL;
 }
 
@@ -88,9 +145,50 @@ const char *snig_result_engine(const snig_result *res)
     return SNIG_VALID(res, SNIG_MAGIC_RESULT) ? res->engine : "";
 }
 
+const char *snig_result_fallback(const snig_result *res)
+{
+    return SNIG_VALID(res, SNIG_MAGIC_RESULT) ? res->fallback : "";
+}
+
 double snig_result_seconds(const snig_result *res)
 {
     return SNIG_VALID(res, SNIG_MAGIC_RESULT) ? res->seconds : 0.0;
+}
+
+double snig_result_prepare_seconds(const snig_result *res)
+{
+    return SNIG_VALID(res, SNIG_MAGIC_RESULT) ? res->prepare_seconds : 0.0;
+}
+
+uint32_t snig_result_outputs(const snig_result *res)
+{
+    return SNIG_VALID(res, SNIG_MAGIC_RESULT) ? res->neurons : 0;
+}
+
+const uint64_t *snig_result_layer_madds(const snig_result *res)
+{
+    if (!SNIG_VALID(res, SNIG_MAGIC_RESULT) || !res->layer_counted)
+        return NULL;
+    return (const uint64_t *)res->layer_madds;
+}
+
+const double *snig_result_layer_seconds(const snig_result *res)
+{
+    if (!SNIG_VALID(res, SNIG_MAGIC_RESULT) || !res->layer_counted)
+        return NULL;
+    return res->layer_seconds;
+}
+
+snig_status snig_result_values(const snig_result *res, const uint64_t **rowptr,
+                               const uint32_t **col, const float **val)
+{
+    if (!SNIG_VALID(res, SNIG_MAGIC_RESULT) || res->values_rowptr == NULL ||
+        rowptr == NULL || col == NULL || val == NULL)
+        return SNIG_USAGE;
+    *rowptr = res->values_rowptr;
+    *col = res->values_col;
+    *val = res->values_val;
+    return SNIG_OK;
 }
 
 uint32_t snig_result_layers(const snig_result *res)
@@ -141,7 +239,8 @@ int snig_check_truth(const snig_result *res, const snig_inputs *in,
                      uint64_t *missing, uint64_t *extra)
 {
     uint64_t miss = 0, more = 0;
-    if (!SNIG_VALID(res, SNIG_MAGIC_RESULT) || !SNIG_VALID(in, SNIG_MAGIC_INPUTS))
+    if (!SNIG_VALID(res, SNIG_MAGIC_RESULT) || !SNIG_VALID(in, SNIG_MAGIC_INPUTS) ||
+        (truth == NULL && truth_count > 0))
         return 0;
     /* The rows the result covers: those of `in`, or on rank 0 of a run over
      * several processes every rank's rows (gathered there). */

@@ -28,6 +28,7 @@ static int dist_size(const struct snig_engine_i *e)
 
 snig_status snig_dist_init(snig_ctx *ctx, int *rank, int *size)
 {
+    snig__enter(ctx);
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX))
         return SNIG_USAGE;
     if (rank == NULL || size == NULL)
@@ -64,6 +65,7 @@ snig_status snig_dist_network_load(snig_ctx *ctx, const char *path,
                                    const snig_options *opt,
                                    snig_network **net)
 {
+    snig__enter(ctx);
     const struct snig_engine_i *e = dist_engine();
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX) || dist_size(e) == 1)
         return snig_network_load(ctx, path, lo, net);
@@ -75,6 +77,7 @@ snig_status snig_dist_inputs_load(snig_ctx *ctx, const char *path,
                                   const snig_options *opt, snig_inputs **in,
                                   uint64_t *all_rows, uint64_t *all_nonzeros)
 {
+    snig__enter(ctx);
     const struct snig_engine_i *e = dist_engine();
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX) || dist_size(e) == 1) {
         snig_status st = snig_inputs_load(ctx, path, lo, in);

@@ -8,7 +8,10 @@
 
 
 /* What an engine is asked to do: the network cut to `layers` layers with its
- * bias resolved, the inputs, and the options as the user gave them. */
+ * bias resolved, the options as the user gave them, and for infer the inputs
+ * and what prepare made.  The plan (core/plan.c) owns the job: prepare sees
+ * in == NULL; infer may run on several threads at once with different ctx,
+ * in and res, so it treats `prepared` as read-only. */
 typedef struct snig_job {
     snig_ctx *ctx;
     const snig_network *net;
@@ -17,6 +20,7 @@ typedef struct snig_job {
     const snig_options *opt;
     float bias;              /* for layers with no bias of their own */
     bool bias_override;      /* `bias` for every layer, even biased ones */
+    void *prepared;          /* the engine's prepare output, or NULL */
 } snig_job;
 
 /* The bias of layer l: returns the per-neuron array, or NULL and sets
@@ -61,8 +65,16 @@ struct snig_engine_i {
     /* Optional: 1 when it can run this job; on 0 it may set a reason with
      * snig__error, and the caller may fall back. (NULL: everything). */
     int (*supports)(const snig_job *job);
+    /* Optional: the work that does not depend on the inputs, done once per
+     * plan (job->in is NULL); *prepared is handed to infer as job->prepared
+     * and to release.  Progress goes through snig__progress("prepare"). */
+    snig_status (*prepare)(const snig_job *job, void **prepared);
+    /* Optional: frees what prepare made.  ctx is the plan's own. */
+    void (*release)(snig_ctx *ctx, void *prepared);
     /* Runs the job: sets res->alive[r] for every row left nonzero, and where
-     * it can res->live[l], res->madds and (keep_values) res->values. */
+     * it can res->live[l], res->madds, the per-layer counts
+     * (res->layer_madds, res->layer_ns, then layer_counted) and
+     * (keep_values) res->values. */
     snig_status (*infer)(const snig_job *job, snig_result *res);
     /* Optional: set by an engine that spans processes (NULL: one process). */
     const struct snig_dist_i *dist;
@@ -70,5 +82,15 @@ struct snig_engine_i {
 
 /* The registry: the only place that knows which engines exist. */
 const struct snig_engine_i *snig__engine_find(const char *name);
+
+/* Chooses the engine for a job (core and the mpi engine's local engine).
+ * "auto" (or NULL, "") tries the engines of snig_engine_auto's order and
+ * takes the first available one whose supports() accepts the job, writing
+ * in fallback (when not NULL) why it passed the others; a named engine is
+ * taken or refused with a message.  ctx keeps no message from a passed
+ * engine. */
+snig_status snig__engine_select(const snig_job *job, const char *name,
+                                const struct snig_engine_i **engine,
+                                char *fallback, size_t fallback_len);
 
 #endif /* SNIG_ENGINE_H */

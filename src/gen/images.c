@@ -8,7 +8,6 @@
 #include "../io/atomic_file.h"
 #include "../io/binary.h"
 #include "idx.h"
-#include "progress.h"
 #include "resize.h"
 #include "tsv_out.h"
 
@@ -155,12 +154,12 @@ static snig_status write_snb(snig_ctx *ctx, rowset *set, uint32_t n,
 snig_status snig_generate_inputs(snig_ctx *ctx, const char *images,
                                  const snig_image_options *o, const char *path)
 {
+    snig__enter(ctx);
     snig_status st = SNIG_OK;
     snig_idx idx = {0};
     rowset set = {.ctx = ctx};
     uint32_t *pix = NULL;
     shift *shifts = NULL;
-    snig_progress prog = {0};
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX))
         return SNIG_USAGE;
     if (o == NULL || images == NULL || path == NULL || path[0] == '\0')
@@ -203,7 +202,7 @@ snig_status snig_generate_inputs(snig_ctx *ctx, const char *images,
         for (int dx = -SHIFT_RADIUS; dx <= SHIFT_RADIUS; dx++, i++)
             shifts[i] = (shift){dx, dy};
     qsort(shifts, (size_t)nshift, sizeof *shifts, shift_cmp);
-    snig__progress_start(&prog, -1, "generate inputs");
+    double start = snig__now();
     uint64_t image_px = (uint64_t)idx.rows * idx.cols;
     for (uint64_t k = 0; set.rows < count; k++) {
         uint64_t img = k % idx.count, round = k / idx.count;
@@ -243,9 +242,8 @@ snig_status snig_generate_inputs(snig_ctx *ctx, const char *images,
         }
         int added;
         rowset_offer(&set, n, &added);
-        snig__progress_update(&prog, set.rows, count);
+        snig__progress(ctx, "generate", set.rows, count, 0, start);
     }
-    snig__progress_end(&prog);
     st = as_tsv ? write_tsv(ctx, &set, path)
                 : write_snb(ctx, &set, o->neurons, path);
 cleanup:

@@ -2,7 +2,6 @@
  * snig's binary format (through the streaming .snb writer) or the official
  * TSV layout, so memory stays at one layer whatever the depth. */
 #include "../io/binary.h"
-#include "progress.h"
 #include "radixnet.h"
 #include "tsv_out.h"
 
@@ -10,17 +9,17 @@
 
 void snig_generate_options_init(snig_generate_options *o)
 {
-    *o = (snig_generate_options){.seed = 1, .format = "snb", .progress = -1};
+    *o = (snig_generate_options){.seed = 1, .format = "snb"};
 }
 
 snig_status snig_generate_network(snig_ctx *ctx, const snig_generate_options *o,
                                   const char *path)
 {
+    snig__enter(ctx);
     snig_status st = SNIG_OK;
     snig_radixnet rx = {0};
     snig_snb_writer *snb = NULL;
     snig_tsvdir *tsv = NULL;
-    snig_progress prog;
     uint32_t *rowptr = NULL;
     void *col = NULL;
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX))
@@ -67,7 +66,7 @@ snig_status snig_generate_network(snig_ctx *ctx, const snig_generate_options *o,
         .has_bias = true,
     };
     atomic_init(&L.verified, 1);
-    snig__progress_start(&prog, o->progress, "generate network");
+    double start = snig__now();
     for (uint32_t l = 0; l < o->layers; l++) {
         st = snig__check_cancel(ctx);
         if (st != SNIG_OK)
@@ -80,9 +79,8 @@ snig_status snig_generate_network(snig_ctx *ctx, const snig_generate_options *o,
                     : snig__snb_writer_layer(snb, &L);
         if (st != SNIG_OK)
             break;
-        snig__progress_update(&prog, l + 1, o->layers);
+        snig__progress(ctx, "generate", l + 1, o->layers, 0, start);
     }
-    snig__progress_end(&prog);
     if (st != SNIG_OK)
         goto cleanup;
     st = as_tsv ? snig__tsvdir_commit(&tsv) : snig__snb_writer_commit(&snb);

@@ -12,6 +12,7 @@
 snig_status snig_network_save(snig_ctx *ctx, const snig_network *net,
                               const char *path)
 {
+    snig__enter(ctx);
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX))
         return SNIG_USAGE;
     if (!SNIG_VALID(net, SNIG_MAGIC_NETWORK) || path == NULL)
@@ -36,6 +37,7 @@ snig_status snig_network_save(snig_ctx *ctx, const snig_network *net,
 snig_status snig_inputs_save(snig_ctx *ctx, const snig_inputs *in,
                              const char *path)
 {
+    snig__enter(ctx);
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX))
         return SNIG_USAGE;
     return snig__snb_save_inputs(ctx, in, path, 0);
@@ -172,6 +174,7 @@ static snig_status info_other(snig_ctx *ctx, const char *path, bool dir,
 snig_status snig_file_info_get(snig_ctx *ctx, const char *path,
                                snig_file_info *info)
 {
+    snig__enter(ctx);
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX))
         return SNIG_USAGE;
     if (path == NULL || info == NULL)

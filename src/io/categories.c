@@ -6,6 +6,7 @@
 snig_status snig_result_write_categories(snig_ctx *ctx, const snig_result *res,
                                          const char *path)
 {
+    snig__enter(ctx);
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX))
         return SNIG_USAGE;
     if (!SNIG_VALID(res, SNIG_MAGIC_RESULT) || path == NULL)

@@ -57,8 +57,10 @@ static snig_status grow(snig_ctx *ctx, snig_layer_set *set, uint32_t k)
         return SNIG_NOMEM;
     net->layer = layer;
     memset(layer + old, 0, (size_t)(cap - old) * sizeof *layer);
-    for (uint32_t l = old; l < cap; l++)
+    for (uint32_t l = old; l < cap; l++) {
+        snig__layer_init(&layer[l], net->neurons, net->neurons);
         atomic_init(&layer[l].verified, 1);
+    }
     net->layers = cap;
     uint8_t *have = snig__realloc(ctx, set->have, cap);
     if (have == NULL)

@@ -91,6 +91,7 @@ cleanup:
 snig_status snig_network_load(snig_ctx *ctx, const char *path,
                               const snig_load_options *opt, snig_network **net)
 {
+    snig__enter(ctx);
     snig_load_options def;
     snig_src *src = NULL;
     bool is_dir = false;
@@ -149,6 +150,7 @@ static uint32_t neurons_from_name(const char *path)
 snig_status snig_inputs_load(snig_ctx *ctx, const char *path,
                              const snig_load_options *opt, snig_inputs **in)
 {
+    snig__enter(ctx);
     snig_load_options def;
     snig_src *src = NULL;
     snig_scan scan = {0};
@@ -206,6 +208,7 @@ cleanup:
 snig_status snig_truth_load(snig_ctx *ctx, const char *path, uint64_t **rows,
                             uint64_t *count)
 {
+    snig__enter(ctx);
     snig_src *src = NULL;
     snig_scan scan = {0};
     bool is_dir = false;

@@ -222,7 +222,7 @@ static snig_status setup(const snig_job *job, snig_result *res, int threads,
         run->batches[b].rows = run->nuniq - b * batch < batch
                                    ? run->nuniq - b * batch : batch;
     }
-    cpu_progress_init(&p->progress, job->opt->progress,
+    cpu_progress_init(&p->progress, ctx,
                       run->nblocks + (uint64_t)run->nbatches *
                                          (run->nblocks + 1u),
                       run->nbatches);
@@ -286,8 +286,19 @@ cleanup:
     return st;
 }
 
+static int cpu_supports(const snig_job *job)
+{
+    if (snig__network_is_square(job->net, job->layers))
+        return 1;
+    snig__error(job->ctx, SNIG_UNSUPPORTED,
+                "engine 'cpu': only the challenge's layers (N x N, bias on "
+                "nonzeros, ReLU capped) for now");
+    return 0;
+}
+
 const struct snig_engine_i snig_engine_cpu = {
     .name = "cpu",
+    .supports = cpu_supports,
     .summary = "OpenMP task graph over batches x layer blocks, vectorised "
                "16-row panels, exact shortcuts",
     .infer = cpu_infer,

@@ -3,7 +3,7 @@
  *   kernel.c     one layer on one panel of 16 rows
  *   batch.c      a batch of rows held as panels: fill, compact, finish
  *   shortcuts.c  duplicate rows of the inputs
- *   progress.c   the progress line on stderr
+ *   progress.c   progress through the program's callback
  *   cpu.c        the engine table and the OpenMP task graph
  *
  * Rows are held in "panels" of CPU_LANES rows stored neuron-major:
@@ -135,20 +135,18 @@ snig_status cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
 /* ---- progress.c */
 
 typedef struct cpu_progress {
-    int on;                  /* 0 off, 1 print when due */
-    double start, last;
+    snig_ctx *ctx;
+    double start;
     uint64_t total;          /* tasks */
     _Atomic uint64_t done;
     _Atomic uint64_t batches_done;
     _Atomic int64_t rows;    /* rows in flight, not yet dead */
     uint64_t batches;
-    atomic_flag busy;
-    _Atomic int printed;
 } cpu_progress;
 
-void cpu_progress_init(cpu_progress *pr, int option, uint64_t tasks,
+void cpu_progress_init(cpu_progress *pr, snig_ctx *ctx, uint64_t tasks,
                        uint64_t batches);
-/* A task finished; prints at most every half second, after two seconds. */
+/* A task finished. */
 void cpu_progress_tick(cpu_progress *pr, bool batch_done);
 void cpu_progress_end(cpu_progress *pr);
 

@@ -19,6 +19,12 @@ static int cuda_available(void)
 static int cuda_supports(const snig_job *job)
 {
     const snig_network *net = job->net;
+    if (!snig__network_is_square(net, job->layers)) {
+        snig__error(job->ctx, SNIG_UNSUPPORTED,
+                    "engine 'cuda': only the challenge's layers (N x N, bias "
+                    "on nonzeros, ReLU capped)");
+        return 0;
+    }
     if (net->neurons > SNIG_PACK_MAX_NEURONS) {
         snig__error(job->ctx, SNIG_UNSUPPORTED,
                     "engine 'cuda': %u neurons, at most %u (16-bit indices)",
@@ -161,8 +167,7 @@ static snig_status run_workers(snig_cuda_run *run, int workers,
 static void report(const snig_cuda_run *run, const snig_cuda_worker *w,
                    int workers, const char *name, double gpu_seconds)
 {
-    const snig_options *o = run->job->opt;
-    if (o->progress == 0 || (o->progress < 0 && !isatty(2)))
+    if (run->job->ctx->progress_fn == NULL)
         return;
     uint64_t peak = 0;
     for (int i = 0; i < workers; i++)

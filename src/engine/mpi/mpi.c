@@ -170,35 +170,51 @@ void snig__mpi_recv(void *buf, size_t bytes, int from, int tag)
 /* ------------------------------------------------------------ local runs */
 
 /* The engine each rank runs; sets a message when it cannot. */
-static snig_status find_local(const snig_job *job,
-                              const struct snig_engine_i **out)
+/* What mpi's prepare makes: the local engine and what its prepare made. */
+typedef struct mpi_prepared {
+    const struct snig_engine_i *local;
+    void *local_prepared;
+} mpi_prepared;
+
+/* The local engine is chosen as the core chooses (snig__engine_select) and
+ * prepared once per plan; every rank does the same, and they agree. */
+static snig_status mpi_prepare(const snig_job *job, void **out)
 {
-    const char *name = job->opt->local_engine && *job->opt->local_engine
-                           ? job->opt->local_engine
-                           : "auto";
-    if (strcmp(name, "auto") == 0)
-        name = snig_engine_auto();
-    const struct snig_engine_i *e = snig__engine_find(name);
-    *out = NULL;
-    if (e == NULL)
-        return snig__error(job->ctx, SNIG_USAGE,
-                           "mpi: unknown local engine '%s'", name);
-    if (e->dist != NULL || e->infer == NULL)
-        return snig__error(job->ctx, SNIG_USAGE,
-                           "mpi: '%s' cannot be the local engine", name);
-    if (e->available != NULL && !e->available())
-        return snig__error(job->ctx, SNIG_UNSUPPORTED,
-                           "mpi: local engine '%s' cannot run on this "
-                           "machine", name);
-    if (e->supports != NULL && !e->supports(job)) {
-        if (job->ctx->status == SNIG_OK)
-            snig__error(job->ctx, SNIG_UNSUPPORTED,
-                        "mpi: local engine '%s' does not support this job",
-                        name);
-        return job->ctx->status;
+    snig_ctx *ctx = job->ctx;
+    mpi_prepared *mp = snig__calloc(ctx, 1, sizeof *mp);
+    if (mp == NULL)
+        return snig__mpi_agree(ctx, SNIG_NOMEM);
+    snig_status st = snig__engine_select(job, job->opt->local_engine,
+                                         &mp->local, NULL, 0);
+    if (st == SNIG_OK && (mp->local->dist != NULL || mp->local->infer == NULL))
+        st = snig__error(ctx, SNIG_USAGE, "mpi: '%s' cannot be the local "
+                         "engine", mp->local->name);
+    if (st == SNIG_OK && mp->local->prepare != NULL)
+        st = mp->local->prepare(job, &mp->local_prepared);
+    else if (st == SNIG_OK)
+        mp->local_prepared = NULL;
+    int rank, size;
+    if (snig__mpi_world(&rank, &size))
+        st = snig__mpi_agree(ctx, st);
+    if (st != SNIG_OK) {
+        if (mp->local != NULL && mp->local_prepared != NULL &&
+            mp->local->release != NULL)
+            mp->local->release(ctx, mp->local_prepared);
+        snig__free(ctx, mp);
+        return st;
     }
-    *out = e;
+    *out = mp;
     return SNIG_OK;
+}
+
+static void mpi_release(snig_ctx *ctx, void *prepared)
+{
+    mpi_prepared *mp = prepared;
+    if (mp == NULL)
+        return;
+    if (mp->local->release != NULL)
+        mp->local->release(ctx, mp->local_prepared);
+    snig__free(ctx, mp);
 }
 
 snig_status snig__mpi_run_local(const snig_job *job,
@@ -209,7 +225,9 @@ snig_status snig__mpi_run_local(const snig_job *job,
     snig_job sub = *job;
     sub.in = in;
     snig_status st = snig__result_new(job->ctx, in->rows, in->first_row,
-                                      job->net->neurons, job->layers,
+                                      snig__network_outputs(job->net,
+                                                            job->layers),
+                                      job->layers,
                                       job->opt->keep_values != 0, out);
     if (st != SNIG_OK)
         return st;
@@ -346,21 +364,20 @@ cleanup:
 
 /* ------------------------------------------------------------ infer */
 
-static snig_status mpi_infer(const snig_job *job, snig_result *res)
+static snig_status mpi_infer(const snig_job *mjob, snig_result *res)
 {
-    snig_ctx *ctx = job->ctx;
-    const struct snig_engine_i *local = NULL;
+    snig_ctx *ctx = mjob->ctx;
+    const mpi_prepared *mp = mjob->prepared;
+    const struct snig_engine_i *local = mp->local;
+    snig_job ljob = *mjob;   /* the job as the local engine sees it */
+    ljob.prepared = mp->local_prepared;
+    const snig_job *job = &ljob;
     int rank, size;
-    snig_status st = find_local(job, &local);
-    if (st == SNIG_OK)   /* says which engine ran on the ranks: "mpi/cpu" */
-        snprintf(res->engine, sizeof res->engine, "mpi/%s", local->name);
+    snig_status st = SNIG_OK;
+    /* says which engine ran on the ranks: "mpi/cpu" */
+    snprintf(res->engine, sizeof res->engine, "mpi/%s", local->name);
     if (!snig__mpi_world(&rank, &size))
-        return st == SNIG_OK ? local->infer(job, res) : st;
-    /* Every rank checks the same job; agree anyway, so that no rank waits
-     * in a collective that another one skipped. */
-    st = snig__mpi_agree(ctx, st);
-    if (st != SNIG_OK)
-        return st;
+        return local->infer(job, res);
     double busy = 0.0;
     if (job->opt->dynamic) {
         st = snig__mpi_dynamic(job, local, res, &busy);
@@ -389,6 +406,8 @@ const struct snig_engine_i snig_engine_mpi = {
     .name = "mpi",
     .summary = "MPI ranks: rows split by nonzeros, a local engine on each "
                "rank (--engine under mpirun), gathered on rank 0",
+    .prepare = mpi_prepare,
+    .release = mpi_release,
     .infer = mpi_infer,
     .dist = &mpi_dist,
 };
