@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(cmake gcc g++ make zlib1g-dev libopenmpi-dev openmpi-bin
       libgraphblas-dev dataset-fashion-mnist pkg-config clang
-      python3-dev python3-numpy python3-scipy python3-pytest python3-torch)
+      python3-numpy python3-scipy python3-pytest python3-torch
+      libopenblas0-pthread)  # PyTorch's dense baseline: an optimised BLAS
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
