@@ -3,9 +3,11 @@
 # packages.  Safe to run again.  Needs root (CI and these machines are).
 set -euo pipefail
 pkgs=(cmake gcc g++ make zlib1g-dev libopenmpi-dev openmpi-bin
-      libgraphblas-dev dataset-fashion-mnist pkg-config clang
-      python3-numpy python3-scipy python3-pytest python3-torch
-      libopenblas0-pthread)  # PyTorch's dense baseline: an optimised BLAS
+      libgraphblas-dev dataset-fashion-mnist)
+# Python module tests and examples; PyTorch's dense baseline needs an
+# optimised BLAS (OpenBLAS); clang and pkg-config for the build checks.
+pkgs+=(python3-numpy python3-scipy python3-pytest python3-torch
+       libopenblas0-pthread pkg-config clang)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
