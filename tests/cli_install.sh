@@ -112,6 +112,10 @@ cmake_consumer() {   # NAME SOURCE_DIR
     expect 0 "" -- cmake --build "$tmp/$1"
     [ -x "$tmp/$1/app" ] && run_app "$1" "$tmp/$1/app"
 }
+for line in 'find_package(snig 0.1 REQUIRED)' 'target_link_libraries(app PRIVATE snig::snig)'; do
+    grep -qF "    $line" "$src/README.md" || fail "README lacks the CMake line: $line"
+    grep -qxF "$line" "$src/examples/use_from_c/CMakeLists.txt" || fail "examples/use_from_c lacks: $line"
+done
 cmake_consumer cmake "$src/examples/use_from_c"
 mkdir -p "$tmp/static_src"
 sed 's/snig::snig)/snig::snig_static)/' "$src/examples/use_from_c/CMakeLists.txt" >"$tmp/static_src/CMakeLists.txt"

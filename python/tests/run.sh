@@ -5,7 +5,7 @@
 # loaded first), or python3-pytest / numpy / scipy missing.
 # usage: run.sh LIBSNIG_SO SANITIZE(ON|OFF) TEST_FILE [pytest args]
 set -u
-lib=$1 sanitize=$2
+lib=$(realpath "$1") sanitize=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 python=/usr/bin/python3
