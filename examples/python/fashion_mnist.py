@@ -23,6 +23,7 @@ import sys
 import time
 
 import numpy as np
+import scipy
 import scipy.sparse as sp
 import torch
 import torch.nn as nn
@@ -179,8 +180,10 @@ def machine():
                 break
     except OSError:
         pass
-    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
-            "torch": torch.__version__, "numpy": np.__version__}
+    # The load says how busy the machine was (other programs share it).
+    return {"cpu": model, "cores": os.cpu_count(), "loadavg": os.getloadavg()[0],
+            "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "scipy": scipy.__version__}
 
 
 def main(argv=None):
@@ -188,7 +191,7 @@ def main(argv=None):
     ap.add_argument("--hidden", type=int, nargs="+", default=[1024, 1024],
                     help="hidden layer widths (default 1024 1024)")
     ap.add_argument("--epochs", type=int, default=3, help="dense training epochs")
-    ap.add_argument("--finetune", type=int, default=1, help="epochs after pruning")
+    ap.add_argument("--finetune", type=int, default=2, help="epochs after pruning")
     ap.add_argument("--sparsity", type=float, nargs="+", default=[0.9, 0.97])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=5, help="timed rounds (median)")

@@ -210,9 +210,15 @@ class Result(_Handle):
         self.edges = lib.snig_result_edges(ptr)
         self.madds = lib.snig_result_madds(ptr)
         self.outputs = lib.snig_result_outputs(ptr)
+        self.layer_madds = self._per_layer(lib.snig_result_layer_madds(ptr))
+        self.layer_seconds = self._per_layer(lib.snig_result_layer_seconds(ptr))
         live = lib.snig_result_live_rows(ptr)
         self.live_rows = (np.ctypeslib.as_array(live, (self.layers,)).copy()
                           if live and self.layers else None)
+
+    def _per_layer(self, p):
+        """A per-layer array of the result as numpy, None when not counted."""
+        return np.ctypeslib.as_array(p, (self.layers,)).copy() if p and self.layers else None
 
     @property
     def values(self):

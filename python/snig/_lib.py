@@ -103,6 +103,8 @@ _PROTOTYPES = {
     "snig_result_edges": (c_u64, [_H]),
     "snig_result_live_rows": (P(c_u64), [_H]),
     "snig_result_madds": (c_u64, [_H]),
+    "snig_result_layer_madds": (P(c_u64), [_H]),
+    "snig_result_layer_seconds": (P(c_double), [_H]),
     "snig_result_outputs": (c_u32, [_H]),
     "snig_result_values": (c_int, [_H, P(P(c_u64)), P(P(c_u32)), P(P(c_float))]),
     "snig_engine_name": (c_char_p, [c_size_t]),

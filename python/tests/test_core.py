@@ -32,6 +32,9 @@ def test_official_categories(official):
         nonzero_rows = np.flatnonzero(np.diff(y.indptr)) + 1
         assert np.array_equal(nonzero_rows, truth)
         assert y.data.max() <= 32.0 and y.data.min() > 0
+        assert res.layers == 120 and res.edges == net.edges
+        if res.layer_madds is not None:
+            assert res.layer_madds.shape == (120,) and res.layer_madds.sum() == res.madds
 
 
 def test_plan_reused_and_shortcuts_off(official):
