@@ -75,9 +75,12 @@ if [ "$shared_built" = ON ]; then
 fi
 # The static library's global symbols: the header's snig_ functions and the
 # internal snig__ ones, besides the names compilers make (OpenMP's named
-# critical sections, AddressSanitizer's ODR indicators).
-nm -g --defined-only "$lib/libsnig.a" | awk 'NF == 3 { print $3 }' |
-    grep -v -e '^snig__' -e '^\.gomp_critical_user_' -e '^__odr_asan[._]' | sort -u >"$tmp/global"
+# critical sections, AddressSanitizer's ODR indicators, nvcc's stubs).
+# C++ names (nvcc's host code) are compared by their identifier.
+nm -g -C --defined-only "$lib/libsnig.a" | awk 'NF >= 3 { $1 = $2 = ""; print }' |
+    sed -e 's/^ *//' -e 's/(.*//' |
+    grep -v -e '^snig__' -e '^\.gomp_critical_user_' -e '^__odr_asan[._]' \
+        -e '^DW\.ref\.__gxx_personality_v0$' -e '^__device_stub__' | sort -u >"$tmp/global"
 sed -n 's/^SNIG_API [^(]*[ *]\(snig_[a-z0-9_]*\)(.*/\1/p' "$prefix/include/snig.h" | sort >"$tmp/api"
 comm -23 "$tmp/global" "$tmp/api" >"$tmp/unprefixed"
 # Pending in other helpers' files: the cpu engine's cpu_* (renamed
