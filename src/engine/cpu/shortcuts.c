@@ -46,8 +46,9 @@ static bool rows_equal(const snig_inputs *in, uint64_t a, uint64_t b)
            memcmp(va, vb, na * sizeof *va) == 0;
 }
 
-snig_status cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
-                                int threads, uint32_t *rep, uint32_t *weight)
+snig_status snig__cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
+                                      int threads, uint32_t *rep,
+                                      uint32_t *weight)
 {
     uint32_t rows = (uint32_t)in->rows;
     row_hash *hs = snig__malloc(ctx, (rows ? rows : 1) * sizeof *hs);
