@@ -54,28 +54,6 @@ void snig__cpu_slot_free(snig_ctx *ctx, cpu_slot *s)
     *s = (cpu_slot){0};
 }
 
-/* Recomputes the nonzero masks of panel pi (rows of `width` neurons) and
- * its alive lanes, and its lanes at `cap` in every neuron when sat_valid. */
-static void panel_masks(uint32_t width, cpu_slot *s, uint32_t pi,
-                        bool sat_valid, float cap)
-{
-    const float *y = s->y + (size_t)pi * width * L16;
-    uint16_t *mask = s->mask + (size_t)pi * width;
-    uint32_t alive = 0, sat = 0xffffu;
-    for (uint32_t i = 0; i < width; i++) {
-        uint32_t nz = 0, at = 0;
-        for (int q = 0; q < L16; q++) {
-            nz |= (uint32_t)(y[(size_t)i * L16 + q] != 0.0f) << q;
-            at |= (uint32_t)(y[(size_t)i * L16 + q] == cap) << q;
-        }
-        mask[i] = (uint16_t)nz;
-        alive |= nz;
-        sat &= at;
-    }
-    s->alive[pi] = (uint16_t)alive;
-    s->sat[pi] = sat_valid ? (uint16_t)(sat & alive) : 0;
-}
-
 static inline float *lane_at(uint32_t width, cpu_slot *s, uint32_t lane)
 {
     return s->y + (size_t)(lane / L16) * width * L16 + lane % L16;
@@ -88,21 +66,43 @@ void snig__cpu_batch_start(const cpu_run *run, cpu_batch *b)
     const uint32_t n = prep->n_in;
     cpu_slot *s = b->slot;
     uint32_t panels = panels_of(b->rows);
+    bool sat_valid = prep->layers > 0 && prep->layer[0].sat_valid;
+    float cap = sat_valid ? prep->layer[0].sat_in : 0.0f;
     memset(s->y, 0, (size_t)panels * n * L16 * sizeof *s->y);
+    memset(s->mask, 0, (size_t)panels * n * sizeof *s->mask);
+    memset(s->alive, 0, panels * sizeof *s->alive);
+    memset(s->sat, 0, panels * sizeof *s->sat);
     for (uint32_t r = 0; r < b->rows; r++) {
         uint32_t row = run->uniq[b->first + r];
         float *y = lane_at(n, s, r);
-        for (uint64_t k = in->rowptr[row]; k < in->rowptr[row + 1]; k++)
+        uint16_t *mask = s->mask + (size_t)(r / L16) * n;
+        uint16_t bit = (uint16_t)(1u << (r % L16));
+        uint64_t k0 = in->rowptr[row], k1 = in->rowptr[row + 1];
+        for (uint64_t k = k0; k < k1; k++)
             y[(size_t)in->col[k] * L16] = in->val[k];
+        /* the masks from the values written (a column given twice keeps
+         * its last value) */
+        bool any = false;
+        for (uint64_t k = k0; k < k1; k++) {
+            uint32_t i = in->col[k];
+            bool nz = y[(size_t)i * L16] != 0.0f;
+            mask[i] = (uint16_t)((mask[i] & ~bit) | (nz ? bit : 0));
+            any = any || nz;
+        }
+        if (any)
+            s->alive[r / L16] |= bit;
+        if (any && sat_valid && k1 - k0 >= n) {
+            bool at = true;
+            for (uint32_t i = 0; i < n && at; i++)
+                at = y[(size_t)i * L16] == cap;
+            if (at)
+                s->sat[r / L16] |= bit;
+        }
         s->lane[r] = (int32_t)r;
         s->state[r] = CPU_ROW_ACTIVE;
     }
     for (uint32_t q = b->rows; q < panels * L16; q++)
         s->lane[q] = -1;
-    bool sat_valid = prep->layers > 0 && prep->layer[0].sat_valid;
-    float cap = sat_valid ? prep->layer[0].sat_in : 0.0f;
-    for (uint32_t pi = 0; pi < panels; pi++)
-        panel_masks(n, s, pi, sat_valid, cap);
     b->used = b->rows;
     b->width = n;
     b->sat_weight = 0;
@@ -115,56 +115,88 @@ static inline uint32_t lane_weight(const cpu_run *run, const cpu_batch *b,
     return run->weight[run->uniq[b->first + r]];
 }
 
-/* Drops dead lanes when `drop_dead`, and saturated ones when `drop_sat`,
- * keeping the order of the others.  The moves are listed first, then done
- * neuron by neuron, so each 64-byte line (one neuron of one panel) is
- * visited once, not once per lane moved. */
+static inline bool lane_bit(const uint16_t *bits, uint32_t q)
+{
+    return (bits[q / L16] >> (q % L16)) & 1u;
+}
+
+static inline void set_lane_bit(uint16_t *bits, uint32_t q, bool on)
+{
+    uint16_t bit = (uint16_t)(1u << (q % L16));
+    bits[q / L16] = (uint16_t)(on ? bits[q / L16] | bit : bits[q / L16] & ~bit);
+}
+
+/* Sets or clears lane q's bit in the mask of neuron i (rows n wide). */
+static inline void set_mask_bit(uint16_t *mask, uint32_t n, uint32_t i,
+                                uint32_t q, bool on)
+{
+    uint16_t *m = mask + (size_t)(q / L16) * n + i;
+    uint16_t bit = (uint16_t)(1u << (q % L16));
+    *m = (uint16_t)(on ? *m | bit : *m & ~bit);
+}
+
+/* Drops dead lanes when `drop_dead`, and saturated ones when `drop_sat`:
+ * the kept lanes past the new end fill the holes before it (the order of
+ * rows in a batch does not matter), so only those move.  The moves are
+ * listed first, then done neuron by neuron, so each 64-byte line (one
+ * neuron of one panel) is visited once, not once per lane moved; masks
+ * and lane bits move with the values. */
 static void compact(const cpu_run *run, cpu_batch *b, bool drop_dead,
-                    bool drop_sat, const cpu_layer *L)
+                    bool drop_sat)
 {
     const uint32_t n = b->width;
     cpu_slot *s = b->slot;
     uint32_t old = b->used, dst = 0, moves = 0;
-    int32_t *row_of = s->move_row;
+    int32_t *hole = s->move_row;
     uint32_t *from = s->move_from;
     for (uint32_t q = 0; q < old; q++) {
         uint32_t r = (uint32_t)s->lane[q];
-        uint32_t bit = 1u << (q % L16);
-        if (drop_dead && !(s->alive[q / L16] & bit)) {
+        if (drop_dead && !lane_bit(s->alive, q)) {
             s->state[r] = CPU_ROW_DEAD;
-            continue;
-        }
-        if (drop_sat && (s->sat[q / L16] & bit)) {
+            s->lane[q] = -1;
+        } else if (drop_sat && lane_bit(s->sat, q)) {
             s->state[r] = CPU_ROW_SAT;
             b->sat_weight += lane_weight(run, b, r);
             b->sat_rows++;
-            continue;
+            s->lane[q] = -1;
+        } else {
+            dst++;
         }
-        if (dst != q) {
-            from[moves] = q;
-            row_of[moves++] = (int32_t)dst;
-        }
-        s->lane[dst++] = (int32_t)r;
     }
+    /* pair the holes before dst with the kept lanes from dst on */
+    for (uint32_t h = 0, q = dst; h < dst; h++) {
+        if (s->lane[h] >= 0)
+            continue;
+        while (s->lane[q] < 0)
+            q++;
+        hole[moves] = (int32_t)h;
+        from[moves++] = q;
+        s->lane[h] = s->lane[q];
+        s->lane[q] = -1;
+        set_lane_bit(s->alive, h, lane_bit(s->alive, q));
+        set_lane_bit(s->sat, h, lane_bit(s->sat, q));
+        q++;
+    }
+    /* lanes from dst to the end of its panel become padding: zero */
+    uint32_t pend = panels_of(dst) * L16 < old ? panels_of(dst) * L16 : old;
     for (uint32_t i = 0; i < n; i++) {
         float *yi = s->y + (size_t)i * L16;
         for (uint32_t m = 0; m < moves; m++) {
-            uint32_t q = from[m], d = (uint32_t)row_of[m];
-            yi[(size_t)(d / L16) * n * L16 + d % L16] =
-                yi[(size_t)(q / L16) * n * L16 + q % L16];
+            uint32_t q = from[m], d = (uint32_t)hole[m];
+            float v = yi[(size_t)(q / L16) * n * L16 + q % L16];
+            yi[(size_t)(d / L16) * n * L16 + d % L16] = v;
+            set_mask_bit(s->mask, n, i, d, v != 0.0f);
         }
-        for (uint32_t q = dst; q < old; q++)
+        for (uint32_t q = dst; q < pend; q++) {
             yi[(size_t)(q / L16) * n * L16 + q % L16] = 0.0f;
+            set_mask_bit(s->mask, n, i, q, false);
+        }
     }
-    for (uint32_t q = dst; q < old; q++)
-        s->lane[q] = -1;
+    for (uint32_t q = dst; q < pend; q++) {
+        set_lane_bit(s->alive, q, false);
+        set_lane_bit(s->sat, q, false);
+    }
     b->used = dst;
-    for (uint32_t pi = 0; pi < panels_of(old); pi++) {
-        if (pi < panels_of(dst))
-            panel_masks(n, s, pi, L->sat_valid, L->sat_in);
-        else
-            s->alive[pi] = s->sat[pi] = 0;
-    }
 }
 
 /* Brings the saturated rows back, at the cap in every neuron, in front of
@@ -173,19 +205,29 @@ static void reinsert(cpu_batch *b, const cpu_layer *L)
 {
     const uint32_t n = b->width;
     cpu_slot *s = b->slot;
-    uint32_t from = b->used;
     for (uint32_t r = 0; r < b->rows; r++) {
         if (s->state[r] != CPU_ROW_SAT)
             continue;
         uint32_t q = b->used++;
+        uint32_t pi = q / L16;
+        if (q % L16 == 0) {
+            /* a panel not in use: its old contents go */
+            memset(s->y + (size_t)pi * n * L16, 0, (size_t)n * L16 * 4);
+            memset(s->mask + (size_t)pi * n, 0, (size_t)n * 2);
+            s->alive[pi] = s->sat[pi] = 0;
+        }
         float *y = lane_at(n, s, q);
-        for (uint32_t i = 0; i < n; i++)
+        uint16_t *mask = s->mask + (size_t)pi * n;
+        uint16_t bit = (uint16_t)(1u << (q % L16));
+        for (uint32_t i = 0; i < n; i++) {
             y[(size_t)i * L16] = L->sat_in;
+            mask[i] |= bit;
+        }
+        s->alive[pi] |= bit;
+        s->sat[pi] |= bit;
         s->lane[q] = (int32_t)r;
         s->state[r] = CPU_ROW_ACTIVE;
     }
-    for (uint32_t pi = from / L16; pi < panels_of(b->used); pi++)
-        panel_masks(n, s, pi, L->sat_valid, L->sat_in);
     b->sat_weight = 0;
     b->sat_rows = 0;
 }
@@ -250,10 +292,11 @@ void snig__cpu_batch_layer(const cpu_run *run, cpu_batch *b, uint32_t l)
         uint32_t lanes = b->used - pi * L16 < L16 ? b->used - pi * L16 : L16;
         drop += (uint32_t)__builtin_popcount(gone & ((1u << lanes) - 1));
     }
-    /* Compacting costs about a quarter of a layer: worth it once a quarter
-     * of the lanes are wasted. */
-    if (drop > 0 && (drop * 4 >= b->used || drop == b->used))
-        compact(run, b, drop_dead, drop_sat, L);
+    /* Compacting moves at most `drop` lanes (n values each): worth it once
+     * it frees a panel, or a quarter of the lanes are wasted. */
+    if (drop > 0 && (drop * 4 >= b->used ||
+                     panels_of(b->used - drop) < panels_of(b->used)))
+        compact(run, b, drop_dead, drop_sat);
     if (b->sat_rows > 0 && !L->saturating)
         reinsert(b, L);
     /* the kernel reads n_in neurons and writes n_out in the same place:

@@ -60,6 +60,22 @@ typedef struct cpu_layer {
      * section of cursor_width neurons stays nearer in the caches; 0: off. */
     uint32_t cursor_width;
     void *own;               /* the packed arrays (one block), or NULL */
+    /* The layer by output neuron too (CSC, entries of a column in the
+     * order of their input neurons), for the gather kernel that dense
+     * panels use: each output's sum then stays in a register, in the same
+     * order of additions.  Cut into `csc_sections` sections of csc_width
+     * input neurons, so that the part of the input panel one section reads
+     * stays in the L1 cache: section s holds columns
+     * colptr[s * (n_out + 1) + j] with input indices local to the section,
+     * and the sums go on from one section to the next through z.  NULL
+     * when the layer is too large to copy. */
+    const uint32_t *row_start;  /* the layer's own CSR offsets (n_in + 1) */
+    uint64_t nnz;
+    uint32_t csc_sections, csc_width;
+    const uint32_t *colptr;  /* csc_sections * (n_out + 1), or NULL */
+    const uint16_t *crow;    /* local input neuron of each entry */
+    const float *cval;       /* NULL when uniform */
+    void *own_csc;
 } cpu_layer;
 
 /* What prepare makes once per plan; infer only reads it. */
@@ -93,9 +109,16 @@ typedef struct cpu_panel_stats {
     uint64_t madds;          /* multiply-adds on nonzero inputs */
 } cpu_panel_stats;
 
-/* The per-thread scratch a kernel gets: the output panel, then n row
- * cursors. */
-#define CPU_SCRATCH_BYTES(n) ((size_t)(n) * (CPU_LANES * sizeof(float) + 4))
+/* The per-thread scratch a kernel gets: the output panel, then a panel of
+ * products (gather) or n row cursors. */
+#define CPU_SCRATCH_BYTES(n) ((size_t)(n) * (2 * CPU_LANES * sizeof(float)))
+
+/* The gather kernel runs a panel when the entries the scatter would visit
+ * (rows of input neurons nonzero in some lane) times CPU_SCATTER_COST
+ * exceed the layer's entries times CPU_GATHER_COST: scatter updates are
+ * read-modify-write chains through memory, gathers add in registers. */
+#define CPU_SCATTER_COST 2
+#define CPU_GATHER_COST 1
 
 typedef void (*cpu_kernel_fn)(const cpu_layer *L, float *restrict y,
                               uint16_t *restrict mask, float *restrict z,

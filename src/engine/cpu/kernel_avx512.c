@@ -129,6 +129,98 @@ INLINE uint64_t scatter_cursor(const cpu_layer *L, const float *restrict y,
     return m;
 }
 
+/* Multiply-adds the reference does (inputs nonzero per lane), and the
+ * entries the scatter would visit (rows of neurons nonzero in some lane). */
+INLINE uint64_t count_work(const cpu_layer *L, const uint16_t *restrict mask,
+                           uint64_t *visit)
+{
+    const uint32_t *rs = L->row_start;
+    uint64_t m = 0, v = 0;
+    for (uint32_t i = 0; i < L->n_in; i++) {
+        uint32_t len = rs[i + 1] - rs[i];
+        m += (uint64_t)__builtin_popcount(mask[i]) * len;
+        v += mask[i] != 0 ? len : 0;
+    }
+    *visit = v;
+    return m;
+}
+
+/* One entry of a column's sum: y_i * w (or the product made once). */
+#define TERM(k)                                                              \
+    (hv ? _mm512_mul_ps(_mm512_load_ps(src + (size_t)rows[k] * CPU_LANES),  \
+                        _mm512_set1_ps(val[k]))                              \
+        : _mm512_load_ps(src + (size_t)rows[k] * CPU_LANES))
+
+/* The gather kernel: section by section of input neurons, output by
+ * output, its entries by input neuron, the sum in a register (four outputs
+ * at a time, so four chains of additions overlap), carried from one
+ * section to the next through z.  The same additions in the same order as
+ * the scatter. */
+INLINE void gather(const cpu_layer *L, const float *restrict y,
+                   float *restrict z, float *restrict prod, const bool hv)
+{
+    const uint32_t n_out = L->n_out;
+    const uint16_t *rows = L->crow;
+    const float *val = L->cval;
+    const float *src = y;
+    if (!hv) {
+        /* every weight is the same: y * w once per input neuron */
+        __m512 w = _mm512_set1_ps(L->uniform);
+        for (uint32_t i = 0; i < L->n_in; i++)
+            _mm512_store_ps(prod + (size_t)i * CPU_LANES,
+                            _mm512_mul_ps(_mm512_load_ps(y + (size_t)i *
+                                                         CPU_LANES), w));
+        src = prod;
+    }
+    for (uint32_t s = 0; s < L->csc_sections; s++) {
+        const uint32_t *cp = L->colptr + (size_t)s * (n_out + 1);
+        uint32_t j = 0;
+        for (; j + 4 <= n_out; j += 4) {
+            uint32_t b0 = cp[j], b1 = cp[j + 1], b2 = cp[j + 2];
+            uint32_t b3 = cp[j + 3], e3 = cp[j + 4];
+            uint32_t m = b1 - b0;
+            m = b2 - b1 < m ? b2 - b1 : m;
+            m = b3 - b2 < m ? b3 - b2 : m;
+            m = e3 - b3 < m ? e3 - b3 : m;
+            float *zj = z + (size_t)j * CPU_LANES;
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            if (s > 0) {
+                a0 = _mm512_load_ps(zj);
+                a1 = _mm512_load_ps(zj + CPU_LANES);
+                a2 = _mm512_load_ps(zj + 2 * CPU_LANES);
+                a3 = _mm512_load_ps(zj + 3 * CPU_LANES);
+            }
+            for (uint32_t t = 0; t < m; t++) {
+                a0 = _mm512_add_ps(a0, TERM(b0 + t));
+                a1 = _mm512_add_ps(a1, TERM(b1 + t));
+                a2 = _mm512_add_ps(a2, TERM(b2 + t));
+                a3 = _mm512_add_ps(a3, TERM(b3 + t));
+            }
+            for (uint32_t k = b0 + m; k < b1; k++)
+                a0 = _mm512_add_ps(a0, TERM(k));
+            for (uint32_t k = b1 + m; k < b2; k++)
+                a1 = _mm512_add_ps(a1, TERM(k));
+            for (uint32_t k = b2 + m; k < b3; k++)
+                a2 = _mm512_add_ps(a2, TERM(k));
+            for (uint32_t k = b3 + m; k < e3; k++)
+                a3 = _mm512_add_ps(a3, TERM(k));
+            _mm512_store_ps(zj, a0);
+            _mm512_store_ps(zj + CPU_LANES, a1);
+            _mm512_store_ps(zj + 2 * CPU_LANES, a2);
+            _mm512_store_ps(zj + 3 * CPU_LANES, a3);
+        }
+        for (; j < n_out; j++) {
+            float *zj = z + (size_t)j * CPU_LANES;
+            __m512 a = s > 0 ? _mm512_load_ps(zj) : _mm512_setzero_ps();
+            for (uint32_t k = cp[j]; k < cp[j + 1]; k++)
+                a = _mm512_add_ps(a, TERM(k));
+            _mm512_store_ps(zj, a);
+        }
+        src += (size_t)L->csc_width * CPU_LANES;
+    }
+}
+#undef TERM
+
 /* snig_activate_general on 16 lanes (the same operations, as masked
  * moves), for a bias rule and activation known at compile time: NONZERO
  * keeps z == 0 at +0; t = z + b; RELU and RELU_CAP send t < 0 to +0;
@@ -167,10 +259,22 @@ AVX512 void snig__cpu_panel_avx512(const cpu_layer *L, float *restrict y,
                                    uint16_t *restrict mask, float *restrict z,
                                    cpu_panel_stats *st)
 {
+    bool c16 = L->col16 != NULL, hv = L->val != NULL;
+    uint64_t visit = 0;
+    float *prod = z + (size_t)L->n_out * CPU_LANES;
+    if (L->colptr != NULL) {
+        st->madds = count_work(L, mask, &visit);
+        if (visit * CPU_SCATTER_COST > L->nnz * CPU_GATHER_COST) {
+            if (hv)
+                gather(L, y, z, prod, true);
+            else
+                gather(L, y, z, prod, false);
+            goto activation;
+        }
+    }
     for (uint32_t j = 0; j < L->n_out; j++)
         _mm512_store_ps(z + (size_t)j * CPU_LANES, _mm512_setzero_ps());
-    bool c16 = L->col16 != NULL, hv = L->val != NULL;
-    uint32_t *cur = (uint32_t *)(z + (size_t)L->n_out * CPU_LANES);
+    uint32_t *cur = (uint32_t *)prod;
     if (L->cursor_width != 0 && c16 && !hv)
         st->madds = scatter_cursor(L, y, mask, z, cur, true, false);
     else if (L->cursor_width != 0 && c16)
@@ -187,6 +291,7 @@ AVX512 void snig__cpu_panel_avx512(const cpu_layer *L, float *restrict y,
         st->madds = scatter(L, y, mask, z, false, true);
     else
         st->madds = scatter(L, y, mask, z, false, false);
+activation:
     switch (L->act * 2 + L->dense) {
     case SNIG_ACT_RELU_CAP * 2:
         activate(L, y, mask, z, st, false, SNIG_ACT_RELU_CAP);

@@ -111,7 +111,68 @@ static bool rows_sorted(const snig_layer *S)
 void snig__cpu_layer_unpack(snig_ctx *ctx, cpu_layer *L)
 {
     snig__free(ctx, L->own);
+    snig__free(ctx, L->own_csc);
     L->own = NULL;
+    L->own_csc = NULL;
+}
+
+/* The CSC copy for the gather kernel, in sections of CPU_CSC_SECTION input
+ * neurons (a 16 KiB part of the input panel): a stable counting sort of the
+ * CSR entries by (section, column), so each column lists its entries by
+ * input neuron in the order the scatter adds them. */
+#define CPU_CSC_MAX_OUT 8192u
+#define CPU_CSC_SECTION 65536u
+
+static snig_status pack_csc(snig_ctx *ctx, const snig_layer *S, cpu_layer *L)
+{
+    const uint32_t n_in = S->n_in, n_out = S->n_out, w = CPU_CSC_SECTION;
+    const uint32_t ns = (n_in + w - 1) / w;
+    size_t nnz = S->rowptr[n_in], ncp = (size_t)ns * (n_out + 1);
+    size_t bytes = ncp * 4 + (S->val ? nnz * 4 : 0) + nnz * 2 + 16;
+    uint8_t *block;
+#pragma omp critical(snig_cpu_ctx)
+    block = snig__malloc(ctx, bytes);
+    if (block == NULL)
+        return SNIG_NOMEM;
+    uint32_t *colptr = (uint32_t *)block;
+    float *val = S->val ? (float *)(block + ncp * 4) : NULL;
+    uint16_t *rows = (uint16_t *)(block + ncp * 4 + (S->val ? nnz * 4 : 0));
+    /* counts at [s][j + 1], then running offsets over (s, j) */
+    memset(colptr, 0, ncp * sizeof *colptr);
+    for (uint32_t i = 0; i < n_in; i++)
+        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++)
+            colptr[(size_t)(i / w) * (n_out + 1) + col_at(S, k) + 1]++;
+    uint32_t base = 0;
+    for (uint32_t s = 0; s < ns; s++) {
+        uint32_t *cp = colptr + (size_t)s * (n_out + 1);
+        cp[0] = base;
+        for (uint32_t j = 0; j < n_out; j++)
+            cp[j + 1] += cp[j];
+        base = cp[n_out];
+    }
+    /* cp[j] runs ahead as column j fills, then is shifted back */
+    for (uint32_t i = 0; i < n_in; i++) {
+        uint32_t *cp = colptr + (size_t)(i / w) * (n_out + 1);
+        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++) {
+            uint32_t p = cp[col_at(S, k)]++;
+            rows[p] = (uint16_t)(i % w);
+            if (val != NULL)
+                val[p] = S->val[k];
+        }
+    }
+    for (uint32_t s = 0; s < ns; s++) {
+        uint32_t *cp = colptr + (size_t)s * (n_out + 1);
+        for (uint32_t j = n_out; j > 0; j--)
+            cp[j] = cp[j - 1];
+        cp[0] = s == 0 ? 0 : colptr[(size_t)s * (n_out + 1) - 1];
+    }
+    L->csc_sections = ns;
+    L->csc_width = w;
+    L->colptr = colptr;
+    L->crow = rows;
+    L->cval = val;
+    L->own_csc = block;
+    return SNIG_OK;
 }
 
 static float bias_of(const cpu_layer *L, uint32_t j)
@@ -188,6 +249,15 @@ snig_status snig__cpu_layer_prepare(const snig_job *job, uint32_t l,
                            &L);
         if (st != SNIG_OK)
             return st;
+    }
+    L.row_start = S->rowptr;
+    L.nnz = S->rowptr[S->n_in];
+    if (S->n_out <= CPU_CSC_MAX_OUT) {
+        st = pack_csc(job->ctx, S, &L);
+        if (st != SNIG_OK) {
+            snig__cpu_layer_unpack(job->ctx, &L);
+            return st;
+        }
     }
     if (S->n_out > CPU_CURSOR_MIN_N && rows_sorted(S))
         L.cursor_width =
