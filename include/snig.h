@@ -264,9 +264,20 @@ typedef struct snig_file_info {
     float bias;           /* layer 0, neuron 0 */
     int per_neuron_bias;
     int uniform_values;   /* every layer stores no value array */
+    /* Networks: */
+    uint32_t outputs;     /* the last layer's n_out */
+    int challenge_layers; /* 1: every layer N x N, bias rule NONZERO, ReLU
+                             capped at 32 (the challenge's) */
+    int version;          /* binary: the format version */
+    /* Binary files whose checksums or structure fail (checksums_ok 0): */
+    uint32_t bad_entry;   /* the first damaged layer (or inputs chunk),
+                             1-based; 0 when none */
+    char damage[256];     /* what is wrong with it */
 } snig_file_info;
 
-/* Describes a file; checks every checksum of a binary file. */
+/* Describes a file; checks every checksum and the structure of every layer
+ * of a binary file (a damaged one is reported in bad_entry and damage, not
+ * as a failure of the call). */
 snig_status snig_file_info_get(snig_ctx *ctx, const char *path,
                                snig_file_info *info);
 
