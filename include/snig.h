@@ -251,6 +251,19 @@ snig_status snig_network_save(snig_ctx *ctx, const snig_network *net,
 snig_status snig_inputs_save(snig_ctx *ctx, const snig_inputs *in,
                              const char *path);
 
+/* Writes the network for other tools, atomically (a temporary file or
+ * folder, renamed at the end; nothing is left on failure or cancel):
+ *   "snb": snig's binary format (snig_network_save);
+ *   "tsv": a folder of official layer files nN-lK.tsv (nIxO-lK.tsv for a
+ *          layer of I inputs and O outputs), `row col value`, 1-based;
+ *   "mtx": a folder of Matrix Market files, one per layer, named alike.
+ * A folder also gets snig-network.tsv (bias, rule, activation per layer)
+ * when the layers are not the challenge's without a bias; every file loads
+ * back with snig_network_load (docs/FORMAT.md, "Export").  The folder must
+ * not exist or be empty. */
+snig_status snig_network_export(snig_ctx *ctx, const snig_network *net,
+                                const char *format, const char *path);
+
 typedef struct snig_file_info {
     char kind[16];        /* "network", "inputs" */
     char format[16];      /* "snb", "tsv", "tar.gz", "mtx", ... */

@@ -52,7 +52,7 @@ snig_status snig_generate_network(snig_ctx *ctx, const snig_generate_options *o,
         st = SNIG_NOMEM;
         goto cleanup;
     }
-    st = as_tsv ? snig__tsvdir_open(ctx, path, n, &tsv)
+    st = as_tsv ? snig__tsvdir_open(ctx, path, 0, &tsv)
                 : snig__snb_writer_open(ctx, path, n, o->layers, n, &snb);
     if (st != SNIG_OK)
         goto cleanup;
