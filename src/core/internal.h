@@ -95,7 +95,8 @@ typedef struct snig_layer {
     /* A layer of a binary file loaded lazily (verify = 0) is read, checked
      * and kept in memory by net->fetch the first time snig__layer_ready
      * sees it: SNIG_LAYER_UNREAD, then SNIG_LAYER_READING (one thread reads
-     * it, the others wait), then SNIG_LAYER_GOOD or SNIG_LAYER_BAD. */
+     * it, the others wait), then SNIG_LAYER_GOOD, or minus the status of
+     * the failure (a negative number). */
     atomic_int verified;
     /* Owned arrays (the arrays may point into own_rowptr, one block). */
     void *own_rowptr, *own_col, *own_val, *own_bias;
@@ -118,7 +119,6 @@ struct snig_network {
     void (*source_free)(snig_ctx *net_ctx, void *source);
 };
 
-#define SNIG_LAYER_BAD (-1)
 #define SNIG_LAYER_UNREAD 0
 #define SNIG_LAYER_GOOD 1
 #define SNIG_LAYER_READING 2

@@ -348,8 +348,9 @@ snig_status snig__layer_ready(snig_ctx *ctx, const snig_network *net,
             /* This thread reads it; fetch reports its own failure. */
             snig_status st = net->fetch != NULL ? net->fetch(ctx, net, l)
                                                 : SNIG_INTERNAL;
-            atomic_store(&L->verified,
-                         st == SNIG_OK ? SNIG_LAYER_GOOD : SNIG_LAYER_BAD);
+            /* A bad layer keeps its status (as a negative number). */
+            atomic_store(&L->verified, st == SNIG_OK ? SNIG_LAYER_GOOD
+                                                     : -(int)st);
             return st == SNIG_OK || net->fetch != NULL
                        ? st
                        : snig__error(ctx, st, "%s: layer %u: no source",
@@ -358,9 +359,10 @@ snig_status snig__layer_ready(snig_ctx *ctx, const snig_network *net,
         while ((v = atomic_load(&L->verified)) == SNIG_LAYER_READING)
             sched_yield();
     }
-    if (v == SNIG_LAYER_BAD)
-        return snig__error(ctx, SNIG_CORRUPT, "%s: layer %u is corrupt (see "
-                           "the first use's message)", net->path, l + 1);
+    if (v < 0)
+        return snig__error(ctx, (snig_status)-v, "%s: layer %u: %s (found "
+                           "when it was first read)", net->path, l + 1,
+                           snig_status_str((snig_status)-v));
     return SNIG_OK;
 }
 

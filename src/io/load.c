@@ -26,7 +26,7 @@ static snig_status check_path(snig_ctx *ctx, const char *path, void *out,
         return snig__error(ctx, SNIG_IO, "%s: cannot open: %s", path,
                            strerror(errno));
     *is_dir = S_ISDIR(sb.st_mode);
-    return SNIG_OK;
+    return snig__check_cancel(ctx);
 }
 
 /* 1 when the raw (not inflated) file starts with the .snb magic. */
