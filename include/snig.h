@@ -169,10 +169,13 @@ snig_status snig_network_from_layers(snig_ctx *ctx,
                                      uint32_t count, unsigned flags,
                                      snig_network **net);
 
-/* Loads a network from: a directory of official layer files nN-lK.tsv (or
- * .tsv.gz), the official archive neuronN.tar.gz (streamed), a Matrix Market
- * file (one layer), or snig's binary format (.snb, memory-mapped).  The kind
- * is found from the path and the file's first bytes. */
+/* Loads a network from: a directory of layer files nN-lK.tsv (or .tsv.gz,
+ * .mtx; nIxO-lK for a layer of I inputs and O outputs, with the folder's
+ * snig-network.tsv when snig_network_export wrote one), the official
+ * archive neuronN.tar.gz (streamed), a Matrix Market file (one layer), or
+ * snig's binary format (.snb; with verify = 0 each layer is read and
+ * checked when first used).  The kind is found from the path and the
+ * file's first bytes.  Every layer is checked before an engine uses it. */
 snig_status snig_network_load(snig_ctx *ctx, const char *path,
                               const snig_load_options *opt, snig_network **net);
 void snig_network_free(snig_network **net);
