@@ -355,10 +355,14 @@ snig_status snig__snb_save_inputs(snig_ctx *ctx, const snig_inputs *in,
                     .chunk_rows = chunk_rows, .first_row = in->first_row};
     snig_snb_writer *w = NULL;
     st = writer_new(ctx, path, &h, &w);
+    double start = snig__now();
     for (uint32_t k = 0; st == SNIG_OK && k < chunks; k++) {
         uint64_t r0 = (uint64_t)k * chunk_rows;
         uint64_t r1 = in->rows - r0 < chunk_rows ? in->rows : r0 + chunk_rows;
-        st = write_chunk(w, in, k, r0, r1);
+        st = snig__check_cancel(ctx);
+        if (st == SNIG_OK)
+            st = write_chunk(w, in, k, r0, r1);
+        snig__progress(ctx, "save", k + 1, chunks, 0, start);
     }
     if (st == SNIG_OK)
         st = writer_finish(w);
