@@ -538,7 +538,8 @@ void snig__snb_layer_view(const snb_file *f, uint32_t k,
     snig__layer_init(L, e->n_in, e->n_out);
     L->bias_rule = e->bias_rule;
     L->activation = e->activation;
-    L->cap = e->cap;
+    if (e->activation == SNIG_ACT_RELU_CAP)
+        L->cap = e->cap;  /* else the default of snig__layer_init */
     L->nnz = e->nnz;
     L->rowptr = (const uint32_t *)(span + s.rowptr);
     L->col16 = f->h.index_bits == 16 ? (const uint16_t *)(span + s.col) : NULL;

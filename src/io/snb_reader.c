@@ -97,7 +97,8 @@ static void describe_layer(const snb_file *f, uint32_t l, snig_layer *L)
     snig__layer_init(L, e->n_in, e->n_out);
     L->bias_rule = e->bias_rule;
     L->activation = e->activation;
-    L->cap = e->cap;
+    if (e->activation == SNIG_ACT_RELU_CAP)
+        L->cap = e->cap;  /* else the default of snig__layer_init */
     L->nnz = e->nnz;
     L->uniform = e->uniform;
     uint32_t bias = snb_bias_kind(e->flags);
