@@ -17,6 +17,7 @@ printf '# layer n_in n_out bias_rule activation cap bias\n' > "$tmp/rect/snig-ne
 printf '1\t4\t3\tdense\trelu\t0\tper-neuron\n2\t3\t2\tnonzero\tidentity\t0\t0.5\n' >> "$tmp/rect/snig-network.tsv"
 printf '0.1\n-0.2\n0.3\n' > "$tmp/rect/bias-l1.tsv"
 
+expect 0 "outputs *3" -- "$snig" info "$tmp/rect/n4x3-l1.tsv"
 expect 0 "wrote" -- "$snig" convert --network "$tmp/rect" --out "$tmp/r.snb"
 expect 0 "outputs *2" -- "$snig" info "$tmp/r.snb"
 grep -q "1 *4 x 3, 4 nonzeros, bias rule dense, ReLU, bias per neuron" <<<"$last_out" ||

@@ -2,6 +2,7 @@
  * describing any file snig reads (`snig info`). */
 #define _POSIX_C_SOURCE 200809L
 #include "binary.h"
+#include "readers.h"
 #include "snb_layout.h"
 
 #include <stdio.h>
@@ -195,10 +196,11 @@ static snig_status info_other(snig_ctx *ctx, const char *path, bool dir,
                               snig_file_info *info)
 {
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    unsigned n = 0, l = 0;
+    uint32_t n_in = 0, n_out = 0, k = 0;
+    int kind = 0;
     bool network = dir || ends_with(path, ".tar.gz") || ends_with(path, ".tgz") ||
                    ends_with(path, ".tar") ||
-                   sscanf(base, "n%u-l%u", &n, &l) == 2;
+                   snig__layer_name(base, &n_in, &n_out, &k, &kind);
     const char *format = dir ? "dir"
                          : strstr(base, ".tar") || ends_with(base, ".tgz") ? "tar.gz"
                          : strstr(base, ".mtx") ? "mtx"
