@@ -31,6 +31,7 @@ mkdir -p "$dir/logs"
 fuzz_one() {
     local t=$1 exe=$dir/fuzz/fuzz_$1 log=$dir/logs/$1.log
     local reg=tests/data/fuzz-regressions/$t
+    rm -rf "$dir/findings/$t"
     mkdir -p "$dir/corpus/$t" "$dir/findings/$t"
     : >"$log"
     if [ -d "$reg" ] && [ -n "$(ls -A "$reg")" ]; then
