@@ -74,14 +74,16 @@ typedef struct snig_allocator {
 /* out: *ctx, owned by the caller.  alloc may be NULL; it is copied. */
 snig_status snig_ctx_new(snig_ctx **ctx, const snig_allocator *alloc);
 void snig_ctx_free(snig_ctx **ctx);
-/* The message of the last failure on ctx, "" when there was none.  Owned by
- * ctx, valid until the next call on ctx. */
+/* The message of the last call on ctx if it failed, "" when it succeeded.
+ * Owned by ctx, valid until the next call on ctx. */
 const char *snig_errmsg(const snig_ctx *ctx);
-/* Forget the last failure (and a cancellation). */
+/* Forget the last failure and a pending cancellation. */
 void snig_clear_error(snig_ctx *ctx);
 /* Asks the long calls running on ctx (loading, generating, converting,
  * inference) to stop: they return SNIG_CANCELLED soon, after removing any
- * file they were writing.  Safe from a signal handler or another thread. */
+ * file they were writing.  Safe from a signal handler or another thread.
+ * The request stays until snig_clear_error, so a cancellation that arrives
+ * between two calls stops the next one. */
 void snig_cancel(snig_ctx *ctx);
 
 /* Seconds on a monotonic clock, for timing loads. */

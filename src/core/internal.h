@@ -176,7 +176,7 @@ snig_status snig__result_finish(snig_ctx *ctx, snig_result *res);
  * net->neurons when layers == 0). */
 uint32_t snig__network_outputs(const snig_network *net, uint32_t layers);
 /* 1 when the first `layers` layers are the challenge's kind: every layer
- * N x N with the network's N, bias rule NONZERO, activation RELU_CAP. */
+ * N x N with the network's N, bias rule NONZERO, activation RELU_CAP 32. */
 bool snig__network_is_square(const snig_network *net, uint32_t layers);
 /* Sets a layer's shape and the challenge's rule (NONZERO, RELU_CAP 32). */
 void snig__layer_init(snig_layer *L, uint32_t n_in, uint32_t n_out);

@@ -114,7 +114,7 @@ bool snig__network_is_square(const snig_network *net, uint32_t layers)
         const snig_layer *L = &net->layer[l];
         if (L->n_in != net->neurons || L->n_out != net->neurons ||
             L->bias_rule != SNIG_BIAS_NONZERO ||
-            L->activation != SNIG_ACT_RELU_CAP)
+            L->activation != SNIG_ACT_RELU_CAP || L->cap != 32.0f)
             return false;
     }
     return true;
