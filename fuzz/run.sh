@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (clang, AddressSanitizer + UBSan, build-fuzz/)
 # and runs each for SECONDS with its seed corpus fuzz/corpus/<target>/, as
 # many at once as there are cores.  Each target first replays the saved
-# findings tests/data/fuzz-regressions/<target>/*.  Exit 1 when any target
+# findings tests/data/fuzz-regressions/<target>/ (but those listed PENDING).  Exit 1 when any target
 # found something: the input is in build-fuzz/findings/<target>/, the
 # report in build-fuzz/logs/<target>.log.
 # usage: fuzz/run.sh [SECONDS] [TARGET...]     (default 60 s, every target)
@@ -34,11 +34,17 @@ fuzz_one() {
     rm -rf "$dir/findings/$t"
     mkdir -p "$dir/corpus/$t" "$dir/findings/$t"
     : >"$log"
-    if [ -d "$reg" ] && [ -n "$(ls -A "$reg")" ]; then
-        if ! "$exe" -runs=1 "$reg"/* >>"$log" 2>&1; then
-            echo 1 >"$dir/logs/$t.rc"
-            return
-        fi
+    # Saved findings, but those in PENDING (their fix is on another branch:
+    # the fuzzing below finds them again until it is merged).
+    local files=() f
+    for f in "$reg"/*; do
+        [ -f "$f" ] || continue
+        grep -q "^$t/$(basename "$f")[[:space:]]" tests/data/fuzz-regressions/PENDING 2>/dev/null && continue
+        files+=("$f")
+    done
+    if [ ${#files[@]} -gt 0 ] && ! "$exe" -runs=1 "${files[@]}" >>"$log" 2>&1; then
+        echo 1 >"$dir/logs/$t.rc"
+        return
     fi
     "$exe" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$dir/findings/$t/" \
