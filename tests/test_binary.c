@@ -483,40 +483,14 @@ static void test_mangled(snig_ctx *ctx)
 
 /* ------------------------------------------------------------ out of memory */
 
-static long alloc_left = -1; /* allocations that succeed; -1: all */
-
-static void *oom_malloc(size_t n, void *user)
-{
-    (void)user;
-    if (alloc_left == 0)
-        return NULL;
-    if (alloc_left > 0)
-        alloc_left--;
-    return malloc(n);
-}
-
-static void *oom_realloc(void *p, size_t n, void *user)
-{
-    (void)user;
-    if (alloc_left == 0)
-        return NULL;
-    if (alloc_left > 0)
-        alloc_left--;
-    return realloc(p, n);
-}
-
-static void oom_free(void *p, void *user)
-{
-    (void)user;
-    free(p);
-}
+static test_failing oom; /* the shared failing allocator's state */
 
 /* Every call is rerun with its k-th allocation failing, k = 0, 1, ... until
  * it succeeds: each failure is SNIG_NOMEM, leaks nothing (ASan) and leaves
  * no file behind. */
 static void test_out_of_memory(void)
 {
-    snig_allocator a = {oom_malloc, oom_realloc, oom_free, NULL};
+    snig_allocator a = test_failing_allocator(&oom);
     snig_ctx *ctx = NULL;
     CHECK_OK(ctx, snig_ctx_new(&ctx, &a));
     snig_network *net = NULL, *back = NULL;
@@ -528,33 +502,33 @@ static void test_out_of_memory(void)
     snig_status st = SNIG_NOMEM;
     int calls = 0;
     for (long k = 0; st != SNIG_OK && k < 1000; k++, calls++) {
-        alloc_left = k;
+        oom.left = k;
         st = snig_network_save(ctx, net, pn);
-        alloc_left = -1;
+        oom.left = -1;
         CHECK(st == SNIG_OK || (st == SNIG_NOMEM && !test_file_exists(pn)));
         snig_clear_error(ctx);
     }
     st = SNIG_NOMEM;
     for (long k = 0; st != SNIG_OK && k < 1000; k++, calls++) {
-        alloc_left = k;
+        oom.left = k;
         st = snig__snb_save_inputs(ctx, in, pi, 8);
-        alloc_left = -1;
+        oom.left = -1;
         CHECK(st == SNIG_OK || (st == SNIG_NOMEM && !test_file_exists(pi)));
         snig_clear_error(ctx);
     }
     st = SNIG_NOMEM;
     for (long k = 0; st != SNIG_OK && k < 1000; k++, calls++) {
-        alloc_left = k;
+        oom.left = k;
         st = snig__snb_load_network(ctx, pn, NULL, &back);
-        alloc_left = -1;
+        oom.left = -1;
         CHECK(st == SNIG_OK || (st == SNIG_NOMEM && back == NULL));
         snig_clear_error(ctx);
     }
     st = SNIG_NOMEM;
     for (long k = 0; st != SNIG_OK && k < 1000; k++, calls++) {
-        alloc_left = k;
+        oom.left = k;
         st = snig__snb_load_inputs(ctx, pi, NULL, &inb);
-        alloc_left = -1;
+        oom.left = -1;
         CHECK(st == SNIG_OK || (st == SNIG_NOMEM && inb == NULL));
         snig_clear_error(ctx);
     }

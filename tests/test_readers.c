@@ -464,36 +464,6 @@ static void test_truth(snig_ctx *ctx)
 
 /* ------------------------------------------------------------ no memory */
 
-typedef struct brutal {
-    long left;               /* allocations still allowed, < 0: no limit */
-} brutal;
-
-static void *brutal_malloc(size_t size, void *user)
-{
-    brutal *b = user;
-    if (b->left == 0)
-        return NULL;
-    if (b->left > 0)
-        b->left--;
-    return malloc(size);
-}
-
-static void *brutal_realloc(void *p, size_t size, void *user)
-{
-    brutal *b = user;
-    if (b->left == 0)
-        return NULL;
-    if (b->left > 0)
-        b->left--;
-    return realloc(p, size);
-}
-
-static void brutal_free(void *p, void *user)
-{
-    (void)user;
-    free(p);
-}
-
 /* Fails the n-th allocation for n = 0, 1, ... until the load succeeds: every
  * failure must be a clean SNIG_NOMEM (leaks show under ASan). */
 static void test_no_memory(const char *tar)
@@ -503,8 +473,8 @@ static void test_no_memory(const char *tar)
     for (int k = 0; k < 5; k++) {
         int ok = 0;
         for (long n = 0; n < 500 && !ok; n++) {
-            brutal b = {-1};
-            snig_allocator a = {brutal_malloc, brutal_realloc, brutal_free, &b};
+            test_failing b;
+            snig_allocator a = test_failing_allocator(&b);
             snig_ctx *ctx = NULL;
             if (snig_ctx_new(&ctx, &a) != SNIG_OK) {
                 test_failures++;
