@@ -104,6 +104,9 @@ for c in $cases; do
   rm -f "$WORK/net-$n-$l.snb" "$WORK/inputs-$n-$ROWS.snb"
 done
 
+# ---- the commit staged for (the GPU machine gets no .git)
+git -C "$ROOT" rev-parse --short HEAD >"$STAGE/COMMIT" 2>/dev/null || true
+
 # ---- manifest and the size limit of what travels
 (cd "$STAGE" && find . -type f ! -name MANIFEST | sort | while read -r f; do
    printf '%s %s %s\n' "$(stat -c %s "$f")" "$(sha256sum "$f" | cut -c1-16)" "$f"
