@@ -366,6 +366,12 @@ const char *snig_result_fallback(const snig_result *res);
 double snig_result_seconds(const snig_result *res);   /* inference only */
 /* Preparation seconds of the plan it ran on. */
 double snig_result_prepare_seconds(const snig_result *res);
+/* Seconds of device work as the device timed it (cuda: CUDA events around
+ * the graph launches), 0 when the engine does not time it. */
+double snig_result_kernel_seconds(const snig_result *res);
+/* The engine's own figures as one JSON object (cuda: GPU, weights resident
+ * or streamed, batch, bytes...), "{}" when it has none. */
+const char *snig_result_engine_info(const snig_result *res);
 uint32_t snig_result_layers(const snig_result *res);
 /* Edges of the layers that ran (the challenge's rate is rows x edges / s). */
 uint64_t snig_result_edges(const snig_result *res);

@@ -165,6 +165,8 @@ struct snig_result {
     float *values_val;
     double seconds;
     double prepare_seconds;
+    double kernel_seconds;   /* engines that time their device work, else 0 */
+    char engine_info[768];   /* a JSON object of the engine's figures, or "" */
     int ranks;
     double *rank_seconds;    /* ranks entries */
 };
