@@ -80,6 +80,7 @@ static void compare(snig_ctx *ctx, const char *name, const snig_network *net,
     CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &want));
     if (want == NULL)
         return;
+    const uint32_t nl = snig_result_layers(want);
     for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
         const variant *va = &variants[v];
         snig_options o;
