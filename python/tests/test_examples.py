@@ -7,32 +7,19 @@ import sys
 
 import pytest
 
-import snig
 from conftest import SRC
 
 pytest.importorskip("torch")
 DATA = pathlib.Path("/usr/share/datasets/fashion-mnist")
 
 
-def general_engine():
-    """'auto' once the cpu engine runs general layers, else 'reference'."""
-    import numpy as np
-    net = snig.network_from_scipy([np.ones((2, 2), np.float32)])
-    try:
-        snig.infer(net, np.ones((1, 2), np.float32))
-        return "auto"
-    except snig.SnigError:
-        return "reference"
-
-
 def test_fashion_mnist_quick():
     if not (DATA / "t10k-images-idx3-ubyte.gz").exists():
         pytest.skip(f"no {DATA} (dataset-fashion-mnist)")
-    engine = general_engine()
     out = subprocess.run(
         [sys.executable, str(SRC / "examples" / "python" / "fashion_mnist.py"),
          "--hidden", "128", "--epochs", "1", "--finetune", "0", "--train-limit", "10000",
-         "--repeat", "1", "--engine", engine],
+         "--repeat", "1"],
         capture_output=True, text=True, timeout=600)
     print(out.stdout, out.stderr)
     assert out.returncode == 0

@@ -5,8 +5,6 @@ import re
 
 import pytest
 
-import snig
-
 from conftest import SHARED, SRC
 
 
@@ -45,12 +43,7 @@ def test_readme_example_runs(k, tmp_path, monkeypatch, capsys):
         os.symlink(net, tmp_path / "neuron1024.tar.gz")
         os.symlink(inp, tmp_path / "sparse-images-1024.tsv.gz")
     monkeypatch.chdir(tmp_path)
-    try:
-        exec(compile(code, f"README.md block {k + 1}", "exec"), {"__name__": "__readme__"})
-    except snig.SnigError as e:   # engine "auto" on general layers: pending merge
-        if e.status != "UNSUPPORTED":
-            raise
-        pytest.xfail(f"the cpu engine's general layers not merged yet: {e}")
+    exec(compile(code, f"README.md block {k + 1}", "exec"), {"__name__": "__readme__"})
     out = capsys.readouterr().out
     if k == 0:
         assert " 19 [" in out            # the 19 official categories
