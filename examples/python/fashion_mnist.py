@@ -143,8 +143,8 @@ def scipy_csr(model):
     return run
 
 
-def snig_plan(model, engine, threads):
-    plan = snig.from_torch(model).prepare(engine=engine, threads=threads)
+def snig_plan(model, engine, threads, batch):
+    plan = snig.from_torch(model).prepare(engine=engine, threads=threads, batch=batch)
 
     def run(inputs):
         return plan.infer(inputs).values
@@ -180,8 +180,11 @@ def machine():
                 break
     except OSError:
         pass
-    # The load says how busy the machine was (other programs share it).
+    # The load says how busy the machine was (other programs share it); the
+    # BLAS is what PyTorch's dense layers run on.
+    blas = os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu")
     return {"cpu": model, "cores": os.cpu_count(), "loadavg": os.getloadavg()[0],
+            "blas": blas,
             "python": platform.python_version(), "torch": torch.__version__,
             "numpy": np.__version__, "scipy": scipy.__version__}
 
@@ -196,8 +199,11 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=5, help="timed rounds (median)")
     ap.add_argument("--engine", default="auto", help="snig engine")
+    ap.add_argument("--batch", type=int, default=0,
+                    help="snig's rows per batch (0: the engine's default)")
     ap.add_argument("--train-limit", type=int, default=0, help="train on the first N images")
-    ap.add_argument("--model", help="trained dense model: loaded if present, else saved")
+    ap.add_argument("--model", help="trained dense model: loaded if present, else "
+                    "saved (the pruned ones beside it, MODEL.90 ...)")
     ap.add_argument("--json", help="append one JSON line per sparsity to this file")
     a = ap.parse_args(argv)
     if not DATA.exists():
@@ -230,10 +236,18 @@ def main(argv=None):
     header = f"{'sparsity':>8} {'way':<16} {'accuracy':>8} {'seconds':>9} {'snig faster':>11}"
     print(header)
     for amount in a.sparsity:
-        pruned = prune_to(model, amount, xtr, ytr, a.finetune)
+        cached = f"{a.model}.{round(amount * 100)}" if a.model else None
+        if cached and os.path.exists(cached):
+            pruned = mlp(a.hidden)
+            pruned.load_state_dict(torch.load(cached))
+            pruned.eval()
+        else:
+            pruned = prune_to(model, amount, xtr, ytr, a.finetune)
+            if cached:
+                torch.save(pruned.state_dict(), cached)
         weights = sum(m.weight.numel() for m in pruned if isinstance(m, nn.Linear))
         zeros = sum(int((m.weight == 0).sum()) for m in pruned if isinstance(m, nn.Linear))
-        plan, snig_run = snig_plan(pruned, a.engine, a.threads)
+        plan, snig_run = snig_plan(pruned, a.engine, a.threads, a.batch)
         runs = {"pytorch dense": (torch_dense(pruned), x_torch),
                 "torch.sparse.mm": (torch_sparse(pruned), x_torch),
                 "scipy csr": (scipy_csr(pruned), xte),
@@ -255,11 +269,13 @@ def main(argv=None):
         print(f"{'':8} snig vs the faster PyTorch: {best_torch / secs['snig']:.1f}x; "
               f"scores within {worst:.1e} of PyTorch's (row max), argmax "
               f"{'all equal' if same_argmax else 'DIFFERENT'}; snig engine "
-              f"{plan.engine}, prepare {plan.seconds:.4f} s, inputs {convert:.4f} s")
+              f"{plan.engine} (batch {a.batch or 'default'}), prepare {plan.seconds:.4f} s, "
+              f"inputs {convert:.4f} s")
         if a.json:
             rec = {"bench": "python_fashion_mnist", "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                    "model": f"784-{'-'.join(map(str, a.hidden))}-10", "sparsity": round(zeros / weights, 4),
                    "images": len(xte), "threads": a.threads, "repeat": a.repeat,
+                   "snig_batch": a.batch,
                    "engine": plan.engine, "seconds": secs, "accuracy": acc,
                    "snig_prepare_s": plan.seconds, "snig_inputs_s": convert,
                    "speedup_vs_best_torch": best_torch / secs["snig"],
