@@ -132,6 +132,12 @@ cmake_consumer cmake_static "$tmp/static_src"
 [ -x "$tmp/cmake_static/app" ] && ldd "$tmp/cmake_static/app" | grep -q libsnig &&
     fail "cmake_static app needs libsnig.so"
 
+# Every CMake file names snig's own folders (PROJECT_SOURCE_DIR...): a
+# parent project's CMAKE_SOURCE_DIR is not snig's.
+bad=$(cd "$src" && grep -n -e 'CMAKE_SOURCE_DIR}' -e 'CMAKE_BINARY_DIR}' CMakeLists.txt cmake/*.cmake \
+      */CMakeLists.txt 2>/dev/null)
+[ -n "$bad" ] && fail "CMAKE_SOURCE_DIR / CMAKE_BINARY_DIR in snig's CMake files:"$'\n'"$bad"
+
 # ---- add_subdirectory(snig) from a parent project (plain build: the point
 # is the parent's view of snig's paths and targets)
 mkdir -p "$tmp/parent"
