@@ -91,6 +91,22 @@ grep -v -e '^snig_' "$tmp/unprefixed" >"$tmp/unprefixed_other"
 # The installed CLI finds its library by itself.
 expect 0 "reference" -- env -u LD_LIBRARY_PATH "$prefix/bin/snig" run --engine list
 
+# The Python module, installed beside the library, finds it by itself.
+pydir=$(cache SNIG_PYTHON_INSTALL_DIR)
+if [ "$(cache SNIG_INSTALL_PYTHON)" = ON ] && [ -n "$flags" ]; then
+    echo "NOTE: Python module not tried (a sanitizer build's library)"
+elif [ "$(cache SNIG_INSTALL_PYTHON)" = ON ]; then
+    [ -f "$prefix/$pydir/snig/_install.py" ] || fail "not installed: $pydir/snig/_install.py"
+    python=$(cache SNIG_PYTHON3)
+    if "$python" -c "import numpy, scipy" 2>/dev/null; then
+        expect 0 "^$lib/libsnig.so.$version \[1 2\]\$" -- env -u SNIG_LIBRARY PYTHONPATH="$prefix/$pydir" \
+            "$python" -c "import os, numpy as np, snig
+print(os.path.realpath(snig._lib.lib._name), snig.infer(snig.network_from_scipy([np.eye(2)]), np.eye(2)).categories)"
+    else
+        echo "NOTE: Python module not tried ($python lacks numpy or scipy)"
+    fi
+fi
+
 # ---- pkg-config, with the README's line
 export PKG_CONFIG_PATH=$lib/pkgconfig
 expect 0 "^$version\$" -- pkg-config --modversion snig
