@@ -369,7 +369,9 @@ def inputs(x):
 def infer(net, x, engine="auto", threads=0, shortcuts=True, values=True,
           batch=0, layers=0, bias=None):
     """Runs x (Inputs, scipy.sparse, numpy) through net once: prepares a
-    Plan, infers, frees the plan.  For repeated batches use net.prepare()."""
+    Plan, infers, frees the plan.  For repeated batches use net.prepare().
+    values=True keeps the final Y (Result.values); values=False saves its
+    memory (rows x outputs floats) when only the categories are wanted."""
     with Plan(net, engine=engine, threads=threads, shortcuts=shortcuts,
               values=values, batch=batch, layers=layers, bias=bias) as plan:
         return plan.infer(x)
