@@ -217,11 +217,11 @@ elif [ "$FAKE" = 1 ]; then
   step test_cuda_host 120 "$BUILD/tests/test_cuda_host"; rc=$?
   emit test "\"name\": \"test_cuda_host\", \"exit\": $rc, \"passed\": $([ $rc = 0 ] && echo true || echo false)"
 else
-  step test_cuda 240 "$BUILD/tests/test_cuda"; rc=$?
+  step test_cuda 150 "$BUILD/tests/test_cuda"; rc=$?
   emit test "\"name\": \"test_cuda\", \"exit\": $rc, \"passed\": $([ $rc = 0 ] && echo true || echo false)"
 fi
 if [ -f "$OFF/neuron1024.tar.gz" ]; then
-  step official 90 "$SNIG" run --network "$OFF/neuron1024.tar.gz" \
+  step official 60 "$SNIG" run --network "$OFF/neuron1024.tar.gz" \
       --input "$OFF/sparse-images-1024-first1200.tsv.gz" --truth "$OFF/neuron1024-l120-categories.tsv" \
       --engine "$ENGINE" --json; rc=$?
   if ! grep -q '"passed": true' "$RESULTS/official.log" && [ $rc = 0 ]; then rc=1; fi
@@ -232,8 +232,8 @@ else
 fi
 if command -v compute-sanitizer >/dev/null && [ "$FAKE" = 0 ] && [ -f "$OFF/neuron1024.tar.gz" ]; then
   for tool in memcheck racecheck; do
-    layers=12; [ $tool = racecheck ] && layers=3
-    step "sanitizer-$tool" 120 compute-sanitizer --tool $tool --error-exitcode 9 \
+    layers=12 secs=90; [ $tool = racecheck ] && { layers=3; secs=60; }
+    step "sanitizer-$tool" "$secs" compute-sanitizer --tool $tool --error-exitcode 9 \
         "$SNIG" run --network "$OFF/neuron1024.tar.gz" --input "$OFF/sparse-images-1024-first1200.tsv.gz" \
         --layers $layers --engine cuda --quiet; rc=$?
     summary=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$RESULTS/sanitizer-$tool.log" | tail -1 | tr -d '"\\')
@@ -388,7 +388,7 @@ fi
 kill "$DATA_PID" 2>/dev/null; wait "$DATA_PID" 2>/dev/null
 
 # ---- the table of this run
-python3 - "$OUT" "$START" <<'PY' | tee "$RESULTS/table.txt"
+python3 - "$OUT" "$FAKE" <<'PY' | tee "$RESULTS/table.txt"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 rows = [r for r in lines if r.get("kind") == "case" and "neurons" in r]
@@ -408,8 +408,9 @@ for case in [t for t in by if t and t.startswith("order-fused-")]:
     f = by[case]
     if ref and ref.get("seconds") and f.get("seconds"):
         k = lambda r: r.get("kernel_seconds") or r["seconds"]
-        print("%s: fused %.3fx faster than reference (kernels); default becomes fused only above 1.3x"
-              % (case[len("order-fused-"):], k(ref) / k(f)))
+        print("%s: fused %.3fx faster than reference (kernels); default becomes fused only above 1.3x%s"
+              % (case[len("order-fused-"):], k(ref) / k(f),
+                 " (dry run: the cpu engine has one order, this is noise)" if sys.argv[2] == "1" else ""))
 PY
 log "done in $(( $(date +%s) - START ))s; results in $RESULTS"
 grep -q '"passed": false\|"agrees_with_cpu": false\|"clean": false' "$OUT" && exit 1
