@@ -17,10 +17,12 @@
 #include "engine/cuda/cuda.c"
 #include "engine/cuda/worker.c"
 #include "engine/cuda/host/pack_math.h"
+#include "io/snb_layout.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------ a fake GPU */
 
@@ -509,6 +511,52 @@ static void errors(snig_ctx *ctx, const snig_network *net,
     snig_engine_cuda.release(ctx, NULL);   /* nothing prepared: no-op */
 }
 
+/* A layer whose checksum fails (found lazily, in prepare's parallel
+ * check): SNIG_CORRUPT naming the file, nothing prepared. */
+static void corrupt_layer(snig_ctx *ctx, const snig_network *net)
+{
+    char path[] = "/tmp/snig-cuda-host-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    close(fd);
+    CHECK_OK(ctx, snig_network_save(ctx, net, path));
+    FILE *f = fopen(path, "r+b");
+    unsigned char buf[SNB_ENTRY_SIZE];
+    snb_entry e;
+    /* The third layer's entry (the inputs' entries come first: none). */
+    CHECK(f != NULL && fseek(f, SNB_HEADER_SIZE + 2 * SNB_ENTRY_SIZE,
+                             SEEK_SET) == 0 &&
+          fread(buf, 1, sizeof buf, f) == sizeof buf);
+    snig__snb_entry_decode(buf, &e);
+    int c = EOF;
+    if (f != NULL && fseek(f, (long)(e.offset + e.length / 2), SEEK_SET) == 0)
+        c = fgetc(f);
+    CHECK(c != EOF && fseek(f, -1, SEEK_CUR) == 0 && fputc(c ^ 0x10, f) != EOF);
+    if (f != NULL)
+        fclose(f);
+    snig_load_options lo;
+    snig_load_options_init(&lo);
+    lo.verify = 0;   /* checked when first used: in prepare */
+    snig_network *bad = NULL;
+    CHECK_OK(ctx, snig_network_load(ctx, path, &lo, &bad));
+    if (bad != NULL) {
+        snig_options o;
+        snig_options_init(&o);
+        o.engine = "cuda";
+        snig_job job = {.ctx = ctx, .net = bad, .layers = bad->layers,
+                        .opt = &o, .bias = -0.3f};
+        void *prepared = NULL;
+        CHECK(snig_engine_cuda.prepare(&job, &prepared) == SNIG_CORRUPT);
+        CHECK(prepared == NULL && strstr(snig_errmsg(ctx), path) != NULL &&
+              strstr(snig_errmsg(ctx), "layer 3") != NULL);
+        snig_clear_error(ctx);
+    }
+    snig_network_free(&bad);
+    unlink(path);
+}
+
 int main(void)
 {
     snig_ctx *ctx = NULL;
@@ -541,6 +589,7 @@ int main(void)
             compare(ctx, names[c], net, in);
             if (c == 0) {
                 errors(ctx, net, in);
+                corrupt_layer(ctx, net);
                 concurrent(ctx, net, in);
             }
         }

@@ -106,14 +106,13 @@ static snig_status plan_layers(const snig_job *job, cuda_prepared *p,
     const snig_network *net = job->net;
     const uint32_t n = p->n;
     const int64_t layers = p->layers;
-    int64_t bad = -1;
-    snig_status st = SNIG_OK;
+    int64_t bad = -1, corrupt = -1;
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int64_t l = 0; l < layers; l++) {
-        snig_status ls = snig__layer_ready(job->ctx, net, (uint32_t)l);
-        if (ls != SNIG_OK) {
+        /* No ctx here: its message is not for several threads at once. */
+        if (snig__layer_ready(NULL, net, (uint32_t)l) != SNIG_OK) {
 #pragma omp critical
-            st = st == SNIG_OK ? ls : st;
+            corrupt = corrupt < 0 || l < corrupt ? l : corrupt;
             continue;
         }
         const snig_layer *L = &net->layer[l];
@@ -129,8 +128,8 @@ static snig_status plan_layers(const snig_job *job, cuda_prepared *p,
             bad = l;
         }
     }
-    if (st != SNIG_OK)
-        return st;
+    if (corrupt >= 0)   /* the first bad layer again, now with the message */
+        return snig__layer_ready(job->ctx, net, (uint32_t)corrupt);
     if (bad >= 0)
         return snig__error(job->ctx, SNIG_UNSUPPORTED,
                            "%s: layer %lld cannot be packed for the cuda "
@@ -464,6 +463,8 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
     run->weights = (const void *const *)p->weights;
     run->batches = (in->rows + run->plan.batch - 1) / run->plan.batch;
     atomic_init(&run->next, 0);
+    atomic_init(&run->done, 0);
+    run->start = snig__now();
     atomic_init(&run->stop, 0);
 
     /* Workers and their scratch (allocated here, on the context's thread). */

@@ -20,6 +20,8 @@ typedef struct snig_cuda_run {
     int threads;                 /* host threads of a worker's staging */
     uint64_t batches;
     atomic_uint_least64_t next;  /* the next batch to take */
+    atomic_uint_least64_t done;  /* batches merged (progress) */
+    double start;                /* of the call (progress) */
     atomic_int stop;             /* a worker failed: the others stop */
 } snig_cuda_run;
 

@@ -107,8 +107,17 @@ static int build_graph(snig_cuda_dev *d, char *err)
         min_u32((batch + SNIG_CUDA_THREADS - 1) / SNIG_CUDA_THREADS, 1024));
     const int streaming = d->s.weights == NULL;
     const uint32_t B = (uint32_t)d->s.buffers;
-    const size_t shared = (size_t)d->s.section * 4 * sizeof(float);
     const void *layer_fn = snig_cuda_layer_kernel(d->s.fused);
+    // More than 48 KiB of shared memory needs the kernel's opt-in; refused,
+    // the section shrinks to what needs none (3072 input neurons).
+    if (cudaFuncSetAttribute(layer_fn,
+                             cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             (int)((size_t)d->s.section * 16)) != cudaSuccess) {
+        (void)cudaGetLastError();
+        if (d->s.section > 3072)
+            d->s.section = 3072;
+    }
+    const size_t shared = (size_t)d->s.section * 4 * sizeof(float);
     cudaGraphNode_t *kernels = NULL;
     int rc = -1;
 
@@ -118,11 +127,7 @@ static int build_graph(snig_cuda_dev *d, char *err)
                  __LINE__);
         goto cleanup;
     }
-    if (CHECK_CUDA(cudaFuncSetAttribute(
-                       layer_fn, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                       (int)shared),
-                   err) ||
-        CHECK_CUDA(cudaGraphCreate(&d->graph, 0), err))
+    if (CHECK_CUDA(cudaGraphCreate(&d->graph, 0), err))
         goto cleanup;
 
     // Input: sizes are those of a full batch here, set per batch later.

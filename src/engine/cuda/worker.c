@@ -98,6 +98,9 @@ void *snig_cuda_worker_main(void *arg)
         w->graph_seconds += seconds;
         merge(run, w, first, count, io);
         w->batches_done++;
+        snig__progress(run->job->ctx, "infer",
+                       atomic_fetch_add(&run->done, 1) + 1, run->batches, 0,
+                       run->start);
     }
     w->rc = 0;
 cleanup:
