@@ -332,6 +332,9 @@ if target is not None and r.get("seconds") is not None:
                "upload_seconds": r.get("upload_seconds"),
                "upload_bytes_per_s": (info.get("weight_bytes", 0) / r["upload_seconds"])
                    if info.get("weights") == "resident" and r.get("upload_seconds") else None,
+               "host_stage_seconds": info.get("host_stage_seconds"),
+               "host_merge_seconds": info.get("host_merge_seconds"),
+               "batches": info.get("batches"),
                "host_pinned": info.get("host_pinned")}
         r["why"] = why
 print(json.dumps(r))

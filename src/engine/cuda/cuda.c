@@ -370,12 +370,14 @@ static void record(const cuda_prepared *p, const snig_cuda_run *run,
                    const snig_cuda_worker *w, int workers, snig_result *res)
 {
     uint64_t peak = 0, batches = 0;
-    double kernel = 0.0;
+    double kernel = 0.0, stage = 0.0, merge = 0.0;
     int pinned = 1;
     for (int i = 0; i < workers; i++) {
         peak = w[i].device_bytes > peak ? w[i].device_bytes : peak;
         /* GPUs run side by side: the slowest one's sum. */
         kernel = w[i].graph_seconds > kernel ? w[i].graph_seconds : kernel;
+        stage = w[i].stage_seconds > stage ? w[i].stage_seconds : stage;
+        merge = w[i].merge_seconds > merge ? w[i].merge_seconds : merge;
         batches += w[i].batches_done;
         pinned = pinned && w[i].io_pinned;
     }
@@ -392,14 +394,15 @@ static void record(const cuda_prepared *p, const snig_cuda_run *run,
              "\"section\": %u, \"order\": \"%s\", \"peak_gpu_bytes\": %llu, "
              "\"weight_bytes\": %llu, \"streamed_bytes\": %llu, "
              "\"upload_seconds\": %.6f, \"pack_seconds\": %.6f, "
-             "\"host_pinned\": %s}",
+             "\"host_stage_seconds\": %.6f, \"host_merge_seconds\": %.6f, "
+             "\"slots\": %d, \"host_pinned\": %s}",
              workers, name, p->wp.resident ? "resident" : "streamed",
              p->wp.resident ? 0 : p->wp.buffers, run->plan.batch,
              (unsigned long long)batches, p->section,
              p->fused ? "fused" : "reference", (unsigned long long)peak,
              (unsigned long long)p->arena_bytes,
              (unsigned long long)streamed, p->upload_seconds,
-             p->pack_seconds,
+             p->pack_seconds, stage, merge, run->setup.slots,
              pinned && (p->wp.resident || p->arena_pinned) ? "true"
                                                            : "false");
 }
@@ -471,6 +474,9 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
     workers = p->gpus < (int)(run->batches < 1024 ? run->batches : 1024)
                   ? p->gpus
                   : (int)run->batches;
+    /* A worker with more than one batch stages the next during the GPU's
+     * work on the current one (two host slots). */
+    run->setup.slots = run->batches > (uint64_t)workers ? SNIG_CUDA_SLOTS : 1;
     w = snig__calloc(ctx, (size_t)workers, sizeof *w);
     if (w == NULL) {
         st = SNIG_NOMEM;
@@ -481,12 +487,14 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
     for (int i = 0; i < workers; i++) {
         w[i].run = run;
         w[i].device = i;
-        w[i].rep_of = snig__malloc(ctx, run->plan.batch * sizeof(uint32_t));
+        for (int k = 0; k < SNIG_CUDA_SLOTS; k++)
+            w[i].rep_of[k] =
+                snig__malloc(ctx, run->plan.batch * sizeof(uint32_t));
         w[i].reps = snig__malloc(ctx, run->plan.batch * sizeof(uint32_t));
         w[i].hash = snig__malloc(ctx, run->plan.batch * sizeof(uint64_t));
         w[i].table = snig__malloc(ctx, (size_t)table * sizeof(uint32_t));
-        if (w[i].rep_of == NULL || w[i].reps == NULL || w[i].hash == NULL ||
-            w[i].table == NULL) {
+        if (w[i].rep_of[0] == NULL || w[i].rep_of[1] == NULL ||
+            w[i].reps == NULL || w[i].hash == NULL || w[i].table == NULL) {
             st = SNIG_NOMEM;
             goto cleanup;
         }
@@ -499,7 +507,8 @@ cleanup:
         snig__free(ctx, w[i].table);
         snig__free(ctx, w[i].hash);
         snig__free(ctx, w[i].reps);
-        snig__free(ctx, w[i].rep_of);
+        for (int k = 0; k < SNIG_CUDA_SLOTS; k++)
+            snig__free(ctx, w[i].rep_of[k]);
     }
     snig__free(ctx, w);
     snig__free(ctx, run);

@@ -30,7 +30,7 @@ typedef struct snig_cuda_run {
 typedef struct snig_cuda_worker {
     snig_cuda_run *run;
     int device;
-    uint32_t *rep_of;            /* batch: representative of each row */
+    uint32_t *rep_of[SNIG_CUDA_SLOTS];  /* batch: each row's representative */
     uint32_t *reps;              /* batch: first row of each representative */
     uint64_t *hash;              /* batch: hash of each row */
     uint32_t *table;             /* dedup hash table */
@@ -41,6 +41,8 @@ typedef struct snig_cuda_worker {
     uint64_t batches_done;
     uint64_t device_bytes;
     double graph_seconds;        /* CUDA events around its graph launches */
+    double stage_seconds;        /* host: duplicates found, rows staged */
+    double merge_seconds;        /* host: results merged */
     int io_pinned;
 } snig_cuda_worker;
 
