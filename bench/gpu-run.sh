@@ -342,8 +342,8 @@ PY
   tail -1 "$OUT" >&2
   mirror
 }
-run_case "default-$BIG_N-$BIG_L" "$BIG_N" "$BIG_L" default 0 1 "$T_BIG"
-run_case "capped-$BIG_N-$BIG_L" "$BIG_N" "$BIG_L" default "$CAP" 1 "$T_BIG"
+run_case "default-$BIG_N-$BIG_L" "$BIG_N" "$BIG_L" default 0 2 "$T_BIG"
+run_case "capped-$BIG_N-$BIG_L" "$BIG_N" "$BIG_L" default "$CAP" 2 "$T_BIG"
 run_case "faithful-$BIG_N-$BIG_L" "$BIG_N" "$BIG_L" faithful 0 1 "$T_BIG"
 for s in $SMALL; do
   for mode in default faithful; do
@@ -357,7 +357,7 @@ s=${SMALL%% *}
 for order in fused reference; do
   run_case "order-$order-${s%%:*}-${s##*:}" "${s%%:*}" "${s##*:}" default 0 5 "$T_SMALL" SNIG_CUDA_ORDER=$order
 done
-run_case "order-fused-$BIG_N-$BIG_L" "$BIG_N" "$BIG_L" default 0 1 "$T_BIG" SNIG_CUDA_ORDER=fused
+run_case "order-fused-$BIG_N-$BIG_L" "$BIG_N" "$BIG_L" default 0 2 "$T_BIG" SNIG_CUDA_ORDER=fused
 
 # ---- the cpu check of cases whose categories came late
 if wait_for "$WORK/ready-checks"; then

@@ -179,6 +179,14 @@ snig_cuda_io *snig_cuda_dev_io(snig_cuda_dev *d, int slot)
     return slot < d->slots ? &d->io[slot] : NULL;
 }
 
+void snig_cuda_dev_shape(const snig_cuda_dev *d, snig_cuda_setup *s,
+                         snig_cuda_plan *plan)
+{
+    *s = d->s;
+    s->slots = d->slots;
+    *plan = d->plan;
+}
+
 int snig_cuda_dev_slots(const snig_cuda_dev *d)
 {
     return d->slots;
@@ -455,6 +463,7 @@ static void compare(snig_ctx *ctx, const char *name, const snig_network *net,
         CHECK(strstr(info, v->fused ? "\"order\": \"fused\""
                                     : "\"order\": \"reference\"") != NULL);
         CHECK(strstr(info, "\"gpu\": \"fake _GPU_ 0\"") != NULL);
+        CHECK(strstr(info, "\"reused\": false") != NULL);   /* new plan */
         if (bad || c1 != c2)
             fprintf(stderr, "%s, variant %zu: categories %llu vs %llu, %llu "
                     "differences\n", name, i, (unsigned long long)c1,
@@ -525,6 +534,21 @@ static void concurrent(snig_ctx *ctx, const snig_network *net,
         CHECK(b != NULL && c1 == c2 &&
               (c1 == 0 || memcmp(a, b, c1 * sizeof *a) == 0));
         snig_result_free(&sp[t].res);
+    }
+    /* One call after another: the second reuses the first's device object
+     * (memory, graph, staging), with the same answers. */
+    for (int t = 0; t < 2; t++) {
+        infer_thread(&sp[0]);
+        CHECK(sp[0].st == SNIG_OK && sp[0].res != NULL);
+        if (sp[0].res == NULL)
+            break;
+        uint64_t c1 = 0, c2 = 0;
+        const uint64_t *a = snig_result_categories(want, &c1);
+        const uint64_t *b = snig_result_categories(sp[0].res, &c2);
+        CHECK(c1 == c2 && (c1 == 0 || memcmp(a, b, c1 * sizeof *a) == 0));
+        CHECK(strstr(snig_result_engine_info(sp[0].res), "\"reused\": true") !=
+              NULL);   /* the threads above left one already */
+        snig_result_free(&sp[0].res);
     }
     snig_result_free(&want);
     snig_engine_cuda.release(ctx, job.prepared);

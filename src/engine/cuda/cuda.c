@@ -29,6 +29,9 @@ typedef struct cuda_prepared {
     uint64_t arena_bytes, max_bytes;
     snig_cuda_weights_plan wp;
     void **weights;              /* gpus entries: resident device copies */
+    /* gpus entries: the device objects calls leave for the next (the only
+     * part infer changes, atomically: several calls may run at once). */
+    _Atomic(snig_cuda_dev *) *cache;
     uint64_t cap;                /* the caller's byte cap, 0 none */
     int shortcuts, fused;
     uint32_t section;
@@ -213,6 +216,11 @@ static void cuda_release(snig_ctx *ctx, void *prepared)
     cuda_prepared *p = prepared;
     if (p == NULL)
         return;
+    for (int d = 0; p->cache != NULL && d < p->gpus; d++) {
+        snig_cuda_dev *dev = atomic_exchange(&p->cache[d], NULL);
+        snig_cuda_dev_free(&dev);
+    }
+    snig__free(ctx, (void *)p->cache);
     for (int d = 0; p->weights != NULL && d < p->gpus; d++)
         snig_cuda_device_free(d, p->weights[d]);
     snig__free(ctx, p->weights);
@@ -278,6 +286,13 @@ static snig_status cuda_prepare(const snig_job *job, void **out)
         st = SNIG_NOMEM;
         goto cleanup;
     }
+    p->cache = snig__malloc(ctx, (size_t)p->gpus * sizeof *p->cache);
+    if (p->cache == NULL) {
+        st = SNIG_NOMEM;
+        goto cleanup;
+    }
+    for (int d = 0; d < p->gpus; d++)
+        atomic_init(&p->cache[d], NULL);
     st = plan_layers(job, p, cursors, threads);
     if (st != SNIG_OK)
         goto cleanup;
@@ -370,8 +385,8 @@ static void record(const cuda_prepared *p, const snig_cuda_run *run,
                    const snig_cuda_worker *w, int workers, snig_result *res)
 {
     uint64_t peak = 0, batches = 0;
-    double kernel = 0.0, stage = 0.0, merge = 0.0;
-    int pinned = 1;
+    double kernel = 0.0, stage = 0.0, merge = 0.0, setup = 0.0;
+    int pinned = 1, reused = 1;
     for (int i = 0; i < workers; i++) {
         peak = w[i].device_bytes > peak ? w[i].device_bytes : peak;
         /* GPUs run side by side: the slowest one's sum. */
@@ -380,6 +395,8 @@ static void record(const cuda_prepared *p, const snig_cuda_run *run,
         merge = w[i].merge_seconds > merge ? w[i].merge_seconds : merge;
         batches += w[i].batches_done;
         pinned = pinned && w[i].io_pinned;
+        reused = reused && w[i].reused;
+        setup = w[i].setup_seconds > setup ? w[i].setup_seconds : setup;
     }
     char name[256];
     snprintf(name, sizeof name, "%s", p->name);
@@ -395,15 +412,16 @@ static void record(const cuda_prepared *p, const snig_cuda_run *run,
              "\"weight_bytes\": %llu, \"streamed_bytes\": %llu, "
              "\"upload_seconds\": %.6f, \"pack_seconds\": %.6f, "
              "\"host_stage_seconds\": %.6f, \"host_merge_seconds\": %.6f, "
-             "\"slots\": %d, \"host_pinned\": %s}",
+             "\"slots\": %d, \"setup_seconds\": %.6f, \"reused\": %s, "
+             "\"host_pinned\": %s}",
              workers, name, p->wp.resident ? "resident" : "streamed",
              p->wp.resident ? 0 : p->wp.buffers, run->plan.batch,
              (unsigned long long)batches, p->section,
              p->fused ? "fused" : "reference", (unsigned long long)peak,
              (unsigned long long)p->arena_bytes,
              (unsigned long long)streamed, p->upload_seconds,
-             p->pack_seconds, stage, merge, run->setup.slots,
-             pinned && (p->wp.resident || p->arena_pinned) ? "true"
+             p->pack_seconds, stage, merge, run->setup.slots, setup,
+             reused ? "true" : "false", pinned && (p->wp.resident || p->arena_pinned) ? "true"
                                                            : "false");
 }
 
@@ -432,7 +450,14 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
     st = usable_memory(ctx, p->gpus, &usable, &props);
     if (st != SNIG_OK)
         goto cleanup;
-    uint64_t budget = usable;
+    /* A device object left by an earlier call is memory this call has. */
+    uint64_t kept = 0;
+    for (int d = 0; d < p->gpus; d++) {
+        snig_cuda_dev *dev = atomic_load(&p->cache[d]);
+        uint64_t b = dev != NULL ? snig_cuda_dev_bytes(dev) : 0;
+        kept = b > kept ? b : kept;
+    }
+    uint64_t budget = usable + kept;
     if (p->cap != 0) {
         uint64_t left = p->wp.resident
                             ? (p->cap > p->arena_bytes ? p->cap - p->arena_bytes
@@ -464,6 +489,7 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
         .keep_values = res->values != NULL, .fused = p->fused,
         .section = p->section};
     run->weights = (const void *const *)p->weights;
+    run->cache = p->cache;
     run->batches = (in->rows + run->plan.batch - 1) / run->plan.batch;
     atomic_init(&run->next, 0);
     atomic_init(&run->done, 0);

@@ -113,6 +113,9 @@ int snig_cuda_dev_launch(snig_cuda_dev *d, int slot, uint32_t m, uint64_t nnz,
  * streamed weights and every kernel of the batch). */
 int snig_cuda_dev_wait(snig_cuda_dev *d, int slot, double *graph_seconds,
                        char *err);
+/* What the object was made for (to reuse it for a later call). */
+void snig_cuda_dev_shape(const snig_cuda_dev *d, snig_cuda_setup *s,
+                         snig_cuda_plan *plan);
 /* Bytes this object holds on the GPU. */
 uint64_t snig_cuda_dev_bytes(const snig_cuda_dev *d);
 void snig_cuda_dev_free(snig_cuda_dev **d);

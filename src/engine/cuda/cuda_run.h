@@ -15,6 +15,9 @@ typedef struct snig_cuda_run {
     snig_result *res;
     snig_cuda_setup setup;       /* device and weights set by each worker */
     const void *const *weights;  /* per GPU: resident weights, or NULL */
+    /* Per GPU: a device object a finished call left for the next one (its
+     * memory, graph and page-locked staging), taken by one call at a time. */
+    _Atomic(snig_cuda_dev *) *cache;
     snig_cuda_plan plan;
     int shortcuts;
     int threads;                 /* host threads of a worker's staging */
@@ -43,6 +46,8 @@ typedef struct snig_cuda_worker {
     double graph_seconds;        /* CUDA events around its graph launches */
     double stage_seconds;        /* host: duplicates found, rows staged */
     double merge_seconds;        /* host: results merged */
+    double setup_seconds;        /* device object made (0: reused) */
+    int reused;                  /* 1: an earlier call's device object */
     int io_pinned;
 } snig_cuda_worker;
 

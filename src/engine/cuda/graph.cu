@@ -325,6 +325,14 @@ snig_cuda_io *snig_cuda_dev_io(snig_cuda_dev *d, int slot)
     return slot < d->slots ? &d->io[slot] : NULL;
 }
 
+void snig_cuda_dev_shape(const snig_cuda_dev *d, snig_cuda_setup *s,
+                         snig_cuda_plan *plan)
+{
+    *s = d->s;
+    s->slots = d->slots;
+    *plan = d->plan;
+}
+
 int snig_cuda_dev_slots(const snig_cuda_dev *d)
 {
     return d->slots;

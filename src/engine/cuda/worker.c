@@ -61,6 +61,53 @@ static void merge(snig_cuda_run *run, const uint32_t *rep_of, uint64_t first,
     }
 }
 
+/* 1 when a device object made for (ds, dp) serves a call of (s, p). */
+static int fits(const snig_cuda_setup *ds, const snig_cuda_plan *dp,
+                const snig_cuda_setup *s, const snig_cuda_plan *p)
+{
+    return ds->device == s->device && ds->weights == s->weights &&
+           ds->neurons == s->neurons && ds->layers == s->layers &&
+           ds->keep_values == s->keep_values && ds->slots >= s->slots &&
+           ds->fused == s->fused && ds->section == s->section &&
+           dp->batch >= p->batch && dp->max_entries >= p->max_entries;
+}
+
+/* The device object of this GPU: the one an earlier call left when it
+ * fits, else a new one. */
+static int dev_take(snig_cuda_worker *w, const snig_cuda_setup *s,
+                    snig_cuda_dev **dev)
+{
+    snig_cuda_run *run = w->run;
+    *dev = run->cache != NULL ? atomic_exchange(&run->cache[w->device], NULL)
+                              : NULL;
+    if (*dev != NULL) {
+        snig_cuda_setup ds;
+        snig_cuda_plan dp;
+        snig_cuda_dev_shape(*dev, &ds, &dp);
+        if (fits(&ds, &dp, s, &run->plan)) {
+            w->reused = 1;
+            return 0;
+        }
+        snig_cuda_dev_free(dev);
+    }
+    double t0 = snig__now();
+    int rc = snig_cuda_dev_new(s, &run->plan, dev, w->err);
+    w->setup_seconds = snig__now() - t0;
+    return rc;
+}
+
+/* Leaves the device object for the next call (or frees it when another
+ * call left one already). */
+static void dev_give_back(snig_cuda_worker *w, snig_cuda_dev **dev)
+{
+    snig_cuda_run *run = w->run;
+    snig_cuda_dev *none = NULL;
+    if (*dev != NULL && run->cache != NULL &&
+        atomic_compare_exchange_strong(&run->cache[w->device], &none, *dev))
+        *dev = NULL;
+    snig_cuda_dev_free(dev);
+}
+
 /* One batch in flight: where its rows go in the result. */
 typedef struct in_flight {
     uint64_t first;
@@ -81,7 +128,7 @@ void *snig_cuda_worker_main(void *arg)
     w->rc = -1;
     setup.device = w->device;
     setup.weights = run->weights != NULL ? run->weights[w->device] : NULL;
-    if (snig_cuda_dev_new(&setup, &run->plan, &dev, w->err) != 0)
+    if (dev_take(w, &setup, &dev) != 0)
         goto cleanup;
     w->device_bytes = snig_cuda_dev_bytes(dev);
     w->io_pinned = 1;
@@ -132,8 +179,10 @@ void *snig_cuda_worker_main(void *arg)
     }
     w->rc = 0;
 cleanup:
-    if (w->rc != 0)
+    if (w->rc != 0) {
         atomic_store(&run->stop, 1);   /* the other workers stop too */
-    snig_cuda_dev_free(&dev);
+        snig_cuda_dev_free(&dev);      /* a failed GPU's object is not kept */
+    }
+    dev_give_back(w, &dev);
     return NULL;
 }
