@@ -8,13 +8,14 @@
 #   2. in the background: networks and 60000 inputs from real images, the
 #      65536 x 1920 one first, then the cpu engine's categories of the cases
 #      scripts/stage-gpu.sh did not stage
-#   3. test_cuda; the official 1200 x 120 check; compute-sanitizer memcheck
-#      and racecheck on a small case (each under its own timeout)
+#   3. test_cuda, test_engines; the official 1200 x 120 check;
+#      compute-sanitizer memcheck and racecheck on a small case (each under
+#      its own timeout)
 #   4. copy bandwidths (PyTorch, when there): the yardstick of the why-figures
 #   5. timings: 65536 x 1920 default, the same under a 4 GB cap, 65536 x 1920
 #      faithful, then 1024/4096/16384 x 120 default and faithful; then the
 #      summation orders (reference, fused) side by side
-#   6. bench/mpi_scaling.sh for 60 s, if time is left
+#   6. if time is left: test_nomem, bench/mpi_scaling.sh for 60 s
 #
 # RESULTS_DIR/results.jsonl: one JSON object per case (docs/CUDA.md lists
 # the fields); RESULTS_DIR/run.log and one log per step beside it.
@@ -144,7 +145,7 @@ if [ -z "$BUILD" ]; then
   [ "$FAKE" = 1 ] && CUDA_ARGS=(-DSNIG_USE_CUDA=OFF)
   configure "$BUILD" build-configure "${CUDA_ARGS[@]}" ||
     { emit build '"ok": false, "step": "configure"'; exit 2; }
-  TARGETS=(snig_cli gpu_case test_cuda)
+  TARGETS=(snig_cli gpu_case test_cuda test_engines test_nomem)
   [ "$FAKE" = 1 ] && TARGETS=(snig_cli gpu_case test_cuda_host test_cuda_pack)
   BUILD_STARTED=1
 else
@@ -217,8 +218,12 @@ elif [ "$FAKE" = 1 ]; then
   step test_cuda_host 120 "$BUILD/tests/test_cuda_host"; rc=$?
   emit test "\"name\": \"test_cuda_host\", \"exit\": $rc, \"passed\": $([ $rc = 0 ] && echo true || echo false)"
 else
-  step test_cuda 150 "$BUILD/tests/test_cuda"; rc=$?
-  emit test "\"name\": \"test_cuda\", \"exit\": $rc, \"passed\": $([ $rc = 0 ] && echo true || echo false)"
+  # test_cuda: the engine against the reference; test_engines: every
+  # engine on one table of cases (exit 77: a part skipped, the rest passed).
+  for t in test_cuda:150 test_engines:90; do
+    step "${t%%:*}" "${t##*:}" "$BUILD/tests/${t%%:*}"; rc=$?
+    emit test "\"name\": \"${t%%:*}\", \"exit\": $rc, \"passed\": $([ $rc = 0 ] || [ $rc = 77 ] && echo true || echo false), \"part_skipped\": $([ $rc = 77 ] && echo true || echo false)"
+  done
 fi
 if [ -f "$OFF/neuron1024.tar.gz" ]; then
   step official 60 "$SNIG" run --network "$OFF/neuron1024.tar.gz" \
@@ -382,7 +387,12 @@ else
   emit cpu_check '"error": "the cpu categories did not finish in time (see data.log)"'
 fi
 
-# ---- 6. if time is left: the mpi engine's scaling on this machine's cores
+# ---- 6. if time is left: the engines under a failing allocator (the cuda
+# engine's error paths on a real GPU), then the mpi engine's scaling
+if [ "$FAKE" = 0 ] && [ "$(left)" -gt 75 ]; then
+  step test_nomem 60 "$BUILD/tests/test_nomem"; rc=$?
+  emit test "\"name\": \"test_nomem\", \"exit\": $rc, \"passed\": $([ $rc = 0 ] || [ $rc = 77 ] && echo true || echo false), \"part_skipped\": $([ $rc = 77 ] && echo true || echo false)"
+fi
 if [ "$QUICK" = 0 ] && [ "$(left)" -gt 75 ]; then
   step mpi_scaling 70 env IMAGES="$IMAGES" bash "$ROOT/bench/mpi_scaling.sh" --snig "$SNIG" \
       --repeat 1 --work "$WORK/mpi"; rc=$?
