@@ -107,6 +107,10 @@ MACHINE=$(echo "$Q" | cut -d, -f1 | sed 's/^ *//;s/ *$//')
 DRIVER=$(echo "$Q" | cut -d, -f2 | sed 's/^ *//;s/ *$//')
 [ -n "$MACHINE" ] || { log "no GPU found (nvidia-smi); use --fake-gpu for a dry run"; exit 77; }
 NVCC=${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
+# CUDA's tools, on PATH or beside nvcc.
+tool() { command -v "$1" 2>/dev/null || { [ -x "$(dirname "$NVCC")/$1" ] && echo "$(dirname "$NVCC")/$1"; }; }
+SANITIZER=$(tool compute-sanitizer)
+CUOBJDUMP=$(tool cuobjdump)
 NVCCV=$("$NVCC" --version 2>/dev/null | sed -n 's/.*release \([0-9.]*\).*/\1/p')
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || cat "$STAGE/COMMIT" 2>/dev/null || echo unknown)
 nvidia-smi >"$RESULTS/nvidia-smi.log" 2>&1
@@ -203,8 +207,8 @@ if [ "$BUILD_STARTED" = 1 ]; then
     emit build '"ok": false, "step": "compile"'; kill "$DATA_PID" 2>/dev/null; exit 2
   fi
   rm -f "$WORK/building"
-  command -v cuobjdump >/dev/null && [ -f "$BUILD/libsnig.a" ] &&
-    cuobjdump --dump-resource-usage "$BUILD/libsnig.a" >"$RESULTS/kernels-resources.log" 2>&1
+  [ -n "$CUOBJDUMP" ] && [ -f "$BUILD/libsnig.a" ] &&
+    "$CUOBJDUMP" --dump-resource-usage "$BUILD/libsnig.a" >"$RESULTS/kernels-resources.log" 2>&1
   emit build "\"ok\": true, \"seconds\": $(( $(date +%s) - START ))"
 fi
 [ -x "$SNIG" ] && [ -x "$CASE" ] || { log "no $SNIG or $CASE"; kill "$DATA_PID" 2>/dev/null; exit 2; }
@@ -231,14 +235,14 @@ if [ -f "$OFF/neuron1024.tar.gz" ]; then
       --engine "$ENGINE" --json; rc=$?
   if ! grep -q '"passed": true' "$RESULTS/official.log" && [ $rc = 0 ]; then rc=1; fi
   J=$(grep '^{' "$RESULTS/official.log" | tail -1)
-  emit official "\"exit\": $rc, \"run\": ${J:-null}"
+  emit official "\"exit\": $rc, \"passed\": $([ $rc = 0 ] && echo true || echo false), \"run\": ${J:-null}"
 else
   emit official '"exit": null, "skipped": "no official data staged"'
 fi
-if command -v compute-sanitizer >/dev/null && [ "$FAKE" = 0 ] && [ -f "$OFF/neuron1024.tar.gz" ]; then
+if [ -n "$SANITIZER" ] && [ "$FAKE" = 0 ] && [ -f "$OFF/neuron1024.tar.gz" ]; then
   for tool in memcheck racecheck; do
     layers=12 secs=90; [ $tool = racecheck ] && { layers=3; secs=60; }
-    step "sanitizer-$tool" "$secs" compute-sanitizer --tool $tool --error-exitcode 9 \
+    step "sanitizer-$tool" "$secs" "$SANITIZER" --tool $tool --error-exitcode 9 \
         "$SNIG" run --network "$OFF/neuron1024.tar.gz" --input "$OFF/sparse-images-1024-first1200.tsv.gz" \
         --layers $layers --engine cuda --quiet; rc=$?
     summary=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$RESULTS/sanitizer-$tool.log" | tail -1 | tr -d '"\\')
@@ -269,7 +273,7 @@ try:
         s.record(); [dev2.copy_(dev) for _ in range(5)]; e.record(); e.synchronize()
         out["d2d_bytes_per_s"] = 5 * 2 * n / (s.elapsed_time(e) / 1e3)   # read + write
 except Exception as exc:   # no torch or no GPU: the why-figures go without
-    out["error"] = str(exc)
+    out["unavailable"] = str(exc)
 json.dump(out, open(sys.argv[1], "w"))
 print(json.dumps(out))
 PY
@@ -307,6 +311,8 @@ run_case() {
   grep '^{' "$RESULTS/case-$tag.log" | tail -1 >"$line"
   if [ ! -s "$line" ]; then
     local why="exit $rc"; [ $rc = 124 ] && why="timed out after ${secs}s"
+    # The program's last words, as a JSON-safe string.
+    why="$why: $(grep -v '^{' "$RESULTS/case-$tag.log" 2>/dev/null | tail -1 | tr -d '"\\' | tr -cd '[:print:]')"
     emit case "\"tag\": \"$tag\", \"machine\": \"$MACHINE\", \"driver\": \"$DRIVER\", \"engine\": \"$ENGINE\", \"neurons\": $n, \"layers\": $l, \"inputs\": $ROWS, \"mode\": \"$mode\", \"memory_cap\": $([ "$cap" = 0 ] && echo null || echo "$cap"), \"seconds\": null, \"kernel_seconds\": null, \"categories\": null, \"agrees_with_cpu\": null, \"error\": \"$why\""
     return
   fi
@@ -426,5 +432,5 @@ for case in [t for t in by if t and t.startswith("order-fused-")]:
                  " (dry run: the cpu engine has one order, this is noise)" if sys.argv[2] == "1" else ""))
 PY
 log "done in $(( $(date +%s) - START ))s; results in $RESULTS"
-grep -q '"passed": false\|"agrees_with_cpu": false\|"clean": false' "$OUT" && exit 1
+grep -q '"passed": false\|"agrees_with_cpu": false\|"clean": false\|"error": ' "$OUT" && exit 1
 exit 0
