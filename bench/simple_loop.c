@@ -219,16 +219,19 @@ int main(int argc, char **argv)
         }
     }
     double ml = median(tl, runs), ms = with_snig ? median(ts, runs) : 0;
+    /* median() sorted them: the fastest run of each is first */
+    double fl = tl[0], fs = ts[0];
     printf("{\"peer\": \"simple_loop\", \"skip_saturated\": %s, "
            "\"threads\": %d, \"runs\": %d, \"seconds\": %.6f, "
-           "\"categories\": %llu, \"madds\": %llu",
-           skip_sat ? "true" : "false", threads, runs, ml,
+           "\"min_seconds\": %.6f, \"categories\": %llu, \"madds\": %llu",
+           skip_sat ? "true" : "false", threads, runs, ml, fl,
            (unsigned long long)cats, (unsigned long long)madds);
     if (with_snig)
         printf(", \"snig_shortcuts\": %s, \"snig_prepare_seconds\": %.6f, "
-               "\"snig_seconds\": %.6f, \"snig_categories\": %llu, "
+               "\"snig_seconds\": %.6f, \"snig_min_seconds\": %.6f, "
+               "\"snig_categories\": %llu, "
                "\"snig_madds\": %llu, \"ratio\": %.3f",
-               shortcuts ? "true" : "false", prepare_s, ms,
+               shortcuts ? "true" : "false", prepare_s, ms, fs,
                (unsigned long long)snig_cats, (unsigned long long)snig_madds,
                ms > 0 ? ml / ms : 0.0);
     printf("}\n");

@@ -5,7 +5,8 @@
  *   kernel_avx512.c  the same with AVX-512 intrinsics
  *   batch.c      a batch of rows held as panels: fill, compact, finish
  *   shortcuts.c  duplicate rows of the inputs
- *   cpu.c        the engine table: prepare, infer over batches, release
+ *   cpu.c        the engine table: prepare, infer (batches one after the
+ *                other, the threads sharing each layer's panels), release
  *
  * Rows are held in "panels" of CPU_LANES rows stored neuron-major:
  * y[i * CPU_LANES + lane] is neuron i of the panel's row `lane`.  One weight
@@ -141,8 +142,10 @@ cpu_kernel_fn snig__cpu_kernel_pick(const char **name);
 
 enum { CPU_ROW_ACTIVE = 0, CPU_ROW_DEAD = 1, CPU_ROW_SAT = 2 };
 
-/* The memory a batch works in: one per thread. */
+/* The memory a batch works in (every thread works on one batch at a
+ * time, panel by panel). */
 typedef struct cpu_slot {
+    void *y_block;           /* y's allocation */
     float *y;                /* panels * widest * CPU_LANES */
     uint16_t *mask;          /* panels * widest: nonzero lanes of a neuron */
     int32_t *lane;           /* panels * CPU_LANES: batch row, or -1 */
@@ -151,7 +154,6 @@ typedef struct cpu_slot {
     int32_t *move_row;       /* compaction's move list: destination lanes */
     uint32_t *move_from;     /* and source lanes */
     uint8_t *state;          /* per batch row: CPU_ROW_* */
-    float *z;                /* the kernel's scratch (CPU_SCRATCH_BYTES) */
     uint32_t rows;           /* capacity */
 } cpu_slot;
 
@@ -171,6 +173,7 @@ typedef struct cpu_batch {
     cpu_slot *slot;
     uint32_t used;           /* lanes in use (a prefix) */
     uint32_t width;          /* neurons of the rows held now */
+    uint32_t stride;         /* neurons between panels: the widest layer */
     uint64_t sat_weight;     /* rows (with duplicates) skipping saturated */
     uint32_t sat_rows;
 } cpu_batch;
@@ -180,8 +183,14 @@ snig_status snig__cpu_slot_alloc(snig_ctx *ctx, uint32_t widest,
 void snig__cpu_slot_free(snig_ctx *ctx, cpu_slot *s);
 /* Loads the batch's input rows into its slot. */
 void snig__cpu_batch_start(const cpu_run *run, cpu_batch *b);
-/* Runs layer l on the batch; adds its counts to the result. */
-void snig__cpu_batch_layer(const cpu_run *run, cpu_batch *b, uint32_t l);
+/* Readies the batch for layer l (one thread): rows that died or stay
+ * saturated leave their panels, saturated rows come back in front of a
+ * layer that would change them.  Returns the panels to run. */
+uint32_t snig__cpu_batch_before(const cpu_run *run, cpu_batch *b, uint32_t l);
+/* Runs layer l on panel pi (any thread, each with its own scratch z of
+ * CPU_SCRATCH_BYTES(widest)); adds its counts to the result. */
+void snig__cpu_batch_panel(const cpu_run *run, cpu_batch *b, uint32_t l,
+                           uint32_t pi, float *z);
 /* Writes the batch's rows to the result. */
 void snig__cpu_batch_finish(const cpu_run *run, cpu_batch *b);
 
