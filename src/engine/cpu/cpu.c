@@ -179,7 +179,22 @@ typedef struct cpu_sync {
     _Atomic uint32_t epoch;
     _Atomic uint64_t claim;  /* epoch << 32 | next panel */
     _Atomic uint32_t finished;
+    /* The epoch's segment as the workers read it: a worker held up may read
+     * it while the next epoch is readied (it then claims nothing). */
+    _Atomic uint32_t pub_l, pub_end, pub_panels;
+    _Atomic bool pub_over;
 } cpu_sync;
+
+static void publish(cpu_sync *x, uint32_t e)
+{
+    atomic_store_explicit(&x->pub_l, x->l, memory_order_relaxed);
+    atomic_store_explicit(&x->pub_end, x->end, memory_order_relaxed);
+    atomic_store_explicit(&x->pub_panels, x->panels, memory_order_relaxed);
+    atomic_store_explicit(&x->pub_over, x->over, memory_order_relaxed);
+    atomic_store_explicit(&x->finished, 0, memory_order_relaxed);
+    atomic_store_explicit(&x->claim, (uint64_t)e << 32, memory_order_relaxed);
+    atomic_store_explicit(&x->epoch, e, memory_order_release);
+}
 
 /* Readies segments until one has panels to run, or the work is over
  * (one thread). */
@@ -243,10 +258,7 @@ static void segment_done(cpu_sync *x)
     x->b.width = prep->layer[x->end - 1].n_out;
     x->l = x->end;
     ready_next(x);
-    uint32_t e = atomic_load_explicit(&x->epoch, memory_order_relaxed) + 1;
-    atomic_store_explicit(&x->finished, 0, memory_order_relaxed);
-    atomic_store_explicit(&x->claim, (uint64_t)e << 32, memory_order_relaxed);
-    atomic_store_explicit(&x->epoch, e, memory_order_release);
+    publish(x, atomic_load_explicit(&x->epoch, memory_order_relaxed) + 1);
 }
 
 /* Waits until the epoch differs from `seen`: spins a little, then yields. */
@@ -269,9 +281,12 @@ static void work(cpu_sync *x, float *z)
     uint32_t seen = 0;
     for (;;) {
         seen = wait_epoch(x, seen);
-        if (x->over)
+        if (atomic_load_explicit(&x->pub_over, memory_order_relaxed))
             return;
-        uint32_t l = x->l, end = x->end, panels = x->panels;
+        uint32_t l = atomic_load_explicit(&x->pub_l, memory_order_relaxed);
+        uint32_t end = atomic_load_explicit(&x->pub_end, memory_order_relaxed);
+        uint32_t panels =
+            atomic_load_explicit(&x->pub_panels, memory_order_relaxed);
         for (;;) {
             uint64_t c = atomic_load_explicit(&x->claim, memory_order_acquire);
             uint32_t pi = (uint32_t)c;
@@ -309,6 +324,10 @@ static snig_status run_batches(const cpu_run *run, uint32_t batch,
     atomic_init(&x.epoch, 0);
     atomic_init(&x.claim, 0);
     atomic_init(&x.finished, 0);
+    atomic_init(&x.pub_l, 0);
+    atomic_init(&x.pub_end, 0);
+    atomic_init(&x.pub_panels, 0);
+    atomic_init(&x.pub_over, false);
     float **z = snig__calloc(ctx, (size_t)threads, sizeof *z);
     snig_status st = z != NULL ? SNIG_OK : SNIG_NOMEM;
     for (int t = 0; st == SNIG_OK && t < threads; t++) {
@@ -326,8 +345,7 @@ static snig_status run_batches(const cpu_run *run, uint32_t batch,
     snig__cpu_batch_start(run, &x.b);
     x.len = 1;
     ready_next(&x);
-    atomic_store(&x.claim, (uint64_t)1 << 32);
-    atomic_store(&x.epoch, 1);
+    publish(&x, 1);
 #pragma omp parallel num_threads(threads)
     work(&x, z[omp_get_thread_num()]);
     st = x.failed;
