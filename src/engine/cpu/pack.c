@@ -25,14 +25,18 @@
 #define CPU_SECTION_WIDE 512u     /* outputs > 1024: fewer, wider sections */
 #define CPU_SECTION_MAX_N 4096u
 
-static uint32_t col_at(const snig_layer *S, uint64_t k)
-{
-    return S->col16 ? S->col16[k] : S->col32[k];
-}
+/* Column k of a layer; the index arrays are read into locals first (the
+ * packing loops store through other pointers, which the compiler could
+ * otherwise not tell from them). */
+#define LAYER_COLS(S)                                                        \
+    const uint16_t *const c16_ = (S)->col16;                                 \
+    const uint32_t *const c32_ = (S)->col32
+#define COL(k) (c16_ != NULL ? (uint32_t)c16_[k] : c32_[k])
 
 static snig_status pack_sections(snig_ctx *ctx, const snig_layer *S,
                                  uint32_t width, cpu_layer *L)
 {
+    LAYER_COLS(S);
     const uint32_t n_in = S->n_in, n_out = S->n_out;
     uint32_t ns = (n_out + width - 1) / width;
     size_t nrp = (size_t)ns * (n_in + 1);
@@ -57,10 +61,16 @@ static snig_status pack_sections(snig_ctx *ctx, const snig_layer *S,
     uint32_t *rowptr = (uint32_t *)block;
     float *val = S->val ? (float *)(block + nrp * 4) : NULL;
     uint16_t *col = (uint16_t *)(block + nrp * 4 + (S->val ? nnz * 4 : 0));
+    /* width is a power of two: shifts, not divisions; the row bounds are
+     * read once (the stores could alias them as far as the compiler
+     * knows) */
+    const unsigned shift = (unsigned)__builtin_ctz(width);
     memset(rowptr, 0, nrp * sizeof *rowptr);
-    for (uint32_t i = 0; i < n_in; i++)
-        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++)
-            rowptr[(size_t)(col_at(S, k) / width) * (n_in + 1) + i + 1]++;
+    for (uint32_t i = 0; i < n_in; i++) {
+        const uint32_t k1 = S->rowptr[i + 1];
+        for (uint32_t k = S->rowptr[i]; k < k1; k++)
+            rowptr[(size_t)(COL(k) >> shift) * (n_in + 1) + i + 1]++;
+    }
     uint32_t base = 0;
     for (uint32_t s = 0; s < ns; s++) {
         uint32_t *rp = rowptr + (size_t)s * (n_in + 1);
@@ -73,10 +83,11 @@ static snig_status pack_sections(snig_ctx *ctx, const snig_layer *S,
     for (uint32_t i = 0; i < n_in; i++) {
         for (uint32_t s = 0; s < ns; s++)
             cur[s] = rowptr[(size_t)s * (n_in + 1) + i];
-        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++) {
-            uint32_t j = col_at(S, k);
-            uint32_t p = cur[j / width]++;
-            col[p] = (uint16_t)(j % width);
+        const uint32_t k1 = S->rowptr[i + 1];
+        for (uint32_t k = S->rowptr[i]; k < k1; k++) {
+            uint32_t j = COL(k);
+            uint32_t p = cur[j >> shift]++;
+            col[p] = (uint16_t)(j & (width - 1));
             if (val != NULL)
                 val[p] = S->val[k];
         }
@@ -101,9 +112,10 @@ static snig_status pack_sections(snig_ctx *ctx, const snig_layer *S,
 
 static bool rows_sorted(const snig_layer *S)
 {
+    LAYER_COLS(S);
     for (uint32_t i = 0; i < S->n_in; i++)
         for (uint32_t k = S->rowptr[i] + 1; k < S->rowptr[i + 1]; k++)
-            if (col_at(S, k - 1) >= col_at(S, k))
+            if (COL(k - 1) >= COL(k))
                 return false;
     return true;
 }
@@ -125,6 +137,7 @@ void snig__cpu_layer_unpack(snig_ctx *ctx, cpu_layer *L)
 
 static snig_status pack_csc(snig_ctx *ctx, const snig_layer *S, cpu_layer *L)
 {
+    LAYER_COLS(S);
     const uint32_t n_in = S->n_in, n_out = S->n_out, w = CPU_CSC_SECTION;
     const uint32_t ns = (n_in + w - 1) / w;
     size_t nnz = S->rowptr[n_in], ncp = (size_t)ns * (n_out + 1);
@@ -139,9 +152,12 @@ static snig_status pack_csc(snig_ctx *ctx, const snig_layer *S, cpu_layer *L)
     uint16_t *rows = (uint16_t *)(block + ncp * 4 + (S->val ? nnz * 4 : 0));
     /* counts at [s][j + 1], then running offsets over (s, j) */
     memset(colptr, 0, ncp * sizeof *colptr);
-    for (uint32_t i = 0; i < n_in; i++)
-        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++)
-            colptr[(size_t)(i / w) * (n_out + 1) + col_at(S, k) + 1]++;
+    for (uint32_t i = 0; i < n_in; i++) {
+        uint32_t *cp = colptr + (size_t)(i / w) * (n_out + 1) + 1;
+        const uint32_t k1 = S->rowptr[i + 1];
+        for (uint32_t k = S->rowptr[i]; k < k1; k++)
+            cp[COL(k)]++;
+    }
     uint32_t base = 0;
     for (uint32_t s = 0; s < ns; s++) {
         uint32_t *cp = colptr + (size_t)s * (n_out + 1);
@@ -153,8 +169,9 @@ static snig_status pack_csc(snig_ctx *ctx, const snig_layer *S, cpu_layer *L)
     /* cp[j] runs ahead as column j fills, then is shifted back */
     for (uint32_t i = 0; i < n_in; i++) {
         uint32_t *cp = colptr + (size_t)(i / w) * (n_out + 1);
-        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++) {
-            uint32_t p = cp[col_at(S, k)]++;
+        const uint32_t k1 = S->rowptr[i + 1];
+        for (uint32_t k = S->rowptr[i]; k < k1; k++) {
+            uint32_t p = cp[COL(k)]++;
             rows[p] = (uint16_t)(i % w);
             if (val != NULL)
                 val[p] = S->val[k];
@@ -188,12 +205,16 @@ static float bias_of(const cpu_layer *L, uint32_t j)
 static bool layer_saturates(const snig_layer *S, const cpu_layer *L,
                             float *z)
 {
+    LAYER_COLS(S);
     memset(z, 0, (size_t)L->n_out * sizeof *z);
-    for (uint32_t i = 0; i < S->n_in; i++)
-        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++) {
+    const float c = L->sat_in;
+    for (uint32_t i = 0; i < S->n_in; i++) {
+        const uint32_t k1 = S->rowptr[i + 1];
+        for (uint32_t k = S->rowptr[i]; k < k1; k++) {
             float w = S->val ? S->val[k] : S->uniform;
-            z[col_at(S, k)] += L->sat_in * w;
+            z[COL(k)] += c * w;
         }
+    }
     for (uint32_t j = 0; j < L->n_out; j++)
         if (snig_activate_general(z[j], bias_of(L, j), L->dense, L->act,
                                   L->cap) != L->cap)
