@@ -5,8 +5,9 @@
  *   kernel_avx512.c  the same with AVX-512 intrinsics
  *   batch.c      a batch of rows held as panels: fill, compact, finish
  *   shortcuts.c  duplicate rows of the inputs
- *   cpu.c        the engine table: prepare, infer (batches one after the
- *                other, the threads sharing each layer's panels), release
+ *   run.c        batches one after the other, in segments of layers, the
+ *                threads sharing the panels without barriers
+ *   cpu.c        the engine table: prepare, infer, release
  *
  * Rows are held in "panels" of CPU_LANES rows stored neuron-major:
  * y[i * CPU_LANES + lane] is neuron i of the panel's row `lane`.  One weight
@@ -193,6 +194,13 @@ void snig__cpu_batch_panel(const cpu_run *run, cpu_batch *b, uint32_t l,
                            uint32_t pi, float *z);
 /* Writes the batch's rows to the result. */
 void snig__cpu_batch_finish(const cpu_run *run, cpu_batch *b);
+
+/* ---- run.c */
+
+/* Runs the unique rows [0, nuniq) in batches of `batch` rows on `threads`
+ * threads; SNIG_CANCELLED when snig_cancel stopped it. */
+snig_status snig__cpu_run_batches(const cpu_run *run, uint32_t batch,
+                                  uint32_t nuniq, int threads);
 
 /* ---- shortcuts.c */
 
