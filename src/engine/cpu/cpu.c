@@ -2,12 +2,11 @@
  *
  * prepare (once per plan) makes every layer ready in parallel: checksum and
  * page-in of a memory-mapped layer, cutting into cache-sized sections, the
- * saturation property and whether a zero row stays zero.  infer only reads
- * what prepare made, so several threads may infer on one plan at once:
- * the unique input rows are cut into batches that go one after the other
- * through every layer, the threads sharing each layer's panels (OpenMP
- * dynamic schedule, so a thread held up elsewhere delays no one).  See cpu_internal.h for the layout
- * and kernel.c for the arithmetic. */
+ * copy by output neuron for the gather kernel, the saturation property and
+ * whether a zero row stays zero.  infer only reads what prepare made, so
+ * several threads may infer on one plan at once: duplicate rows are found,
+ * the unique rows cut into batches, and run.c shares them out.  See
+ * cpu_internal.h for the layout and kernel.c for the arithmetic. */
 #include "cpu_internal.h"
 
 #include <omp.h>
