@@ -141,22 +141,10 @@ static inline void set_lane_bit(uint16_t *bits, uint32_t q, bool on)
     bits[q / L16] = (uint16_t)(on ? bits[q / L16] | bit : bits[q / L16] & ~bit);
 }
 
-/* Sets or clears lane q's bit in the mask of neuron i (panels `stride`
- * neurons apart). */
-static inline void set_mask_bit(uint16_t *mask, uint32_t stride, uint32_t i,
-                                uint32_t q, bool on)
-{
-    uint16_t *m = mask + (size_t)(q / L16) * stride + i;
-    uint16_t bit = (uint16_t)(1u << (q % L16));
-    *m = (uint16_t)(on ? *m | bit : *m & ~bit);
-}
-
 /* Drops dead lanes when `drop_dead`, and saturated ones when `drop_sat`:
  * the kept lanes past the new end fill the holes before it (the order of
- * rows in a batch does not matter), so only those move.  The moves are
- * listed first, then done neuron by neuron, so each 64-byte line (one
- * neuron of one panel) is visited once, not once per lane moved; masks
- * and lane bits move with the values. */
+ * rows in a batch does not matter), so only those move; masks and lane
+ * bits move with the values. */
 static void compact(const cpu_run *run, cpu_batch *b, bool drop_dead,
                     bool drop_sat)
 {
@@ -193,22 +181,31 @@ static void compact(const cpu_run *run, cpu_batch *b, bool drop_dead,
         set_lane_bit(s->sat, h, lane_bit(s->sat, q));
         q++;
     }
-    /* lanes from dst to the end of its panel become padding: zero */
-    uint32_t pend = panels_of(dst) * L16 < old ? panels_of(dst) * L16 : old;
-    for (uint32_t i = 0; i < n; i++) {
-        float *yi = s->y + (size_t)i * L16;
-        for (uint32_t m = 0; m < moves; m++) {
-            uint32_t q = from[m], d = (uint32_t)hole[m];
-            float v = yi[(size_t)(q / L16) * S * L16 + q % L16];
-            yi[(size_t)(d / L16) * S * L16 + d % L16] = v;
-            set_mask_bit(s->mask, S, i, d, v != 0.0f);
-        }
-        for (uint32_t q = dst; q < pend; q++) {
-            yi[(size_t)(q / L16) * S * L16 + q % L16] = 0.0f;
-            set_mask_bit(s->mask, S, i, q, false);
+    /* lane by lane: the n values of one lane are 64 bytes apart in one
+     * panel, a stream the processor prefetches (neuron by neuron, each
+     * access would land in another panel) */
+    for (uint32_t m = 0; m < moves; m++) {
+        uint32_t q = from[m], d = (uint32_t)hole[m];
+        const float *src = s->y + (size_t)(q / L16) * S * L16 + q % L16;
+        float *dstv = s->y + (size_t)(d / L16) * S * L16 + d % L16;
+        uint16_t *md = s->mask + (size_t)(d / L16) * S;
+        uint16_t bit = (uint16_t)(1u << (d % L16));
+        for (uint32_t i = 0; i < n; i++) {
+            float v = src[(size_t)i * L16];
+            dstv[(size_t)i * L16] = v;
+            md[i] = (uint16_t)(v != 0.0f ? md[i] | bit : md[i] & ~bit);
         }
     }
+    /* lanes from dst to the end of its panel become padding: zero */
+    uint32_t pend = panels_of(dst) * L16 < old ? panels_of(dst) * L16 : old;
     for (uint32_t q = dst; q < pend; q++) {
+        float *y = s->y + (size_t)(q / L16) * S * L16 + q % L16;
+        uint16_t *mq = s->mask + (size_t)(q / L16) * S;
+        uint16_t keep = (uint16_t)~(1u << (q % L16));
+        for (uint32_t i = 0; i < n; i++) {
+            y[(size_t)i * L16] = 0.0f;
+            mq[i] &= keep;
+        }
         set_lane_bit(s->alive, q, false);
         set_lane_bit(s->sat, q, false);
     }
