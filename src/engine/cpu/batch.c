@@ -75,21 +75,42 @@ static inline float *lane_at(uint32_t stride, cpu_slot *s, uint32_t lane)
 
 void snig__cpu_batch_start(const cpu_run *run, cpu_batch *b)
 {
-    const snig_inputs *in = run->job->in;
     const cpu_prepared *prep = run->prep;
-    const uint32_t n = prep->n_in, stride = prep->widest;
     cpu_slot *s = b->slot;
     uint32_t panels = panels_of(b->rows);
-    bool sat_valid = prep->layers > 0 && prep->layer[0].sat_valid;
-    float cap = sat_valid ? prep->layer[0].sat_in : 0.0f;
-    memset(s->y, 0, (size_t)panels * stride * L16 * sizeof *s->y);
-    memset(s->mask, 0, (size_t)panels * stride * sizeof *s->mask);
+    for (uint32_t r = 0; r < b->rows; r++) {
+        s->lane[r] = (int32_t)r;
+        s->state[r] = CPU_ROW_ACTIVE;
+    }
+    for (uint32_t q = b->rows; q < panels * L16; q++)
+        s->lane[q] = -1;
     memset(s->alive, 0, panels * sizeof *s->alive);
     memset(s->sat, 0, panels * sizeof *s->sat);
-    for (uint32_t r = 0; r < b->rows; r++) {
+    b->used = b->rows;
+    b->width = prep->n_in;
+    b->stride = prep->widest;
+    b->sat_weight = 0;
+    b->sat_rows = 0;
+    b->fresh = true;
+}
+
+void snig__cpu_batch_fill(const cpu_run *run, cpu_batch *b, uint32_t pi)
+{
+    const snig_inputs *in = run->job->in;
+    const cpu_prepared *prep = run->prep;
+    const uint32_t n = prep->n_in, stride = b->stride;
+    cpu_slot *s = b->slot;
+    bool sat_valid = prep->layers > 0 && prep->layer[0].sat_valid;
+    float cap = sat_valid ? prep->layer[0].sat_in : 0.0f;
+    uint16_t *mask = s->mask + (size_t)pi * stride;
+    memset(s->y + (size_t)pi * stride * L16, 0,
+           (size_t)stride * L16 * sizeof *s->y);
+    memset(mask, 0, (size_t)stride * sizeof *mask);
+    uint32_t alive = 0, sat = 0;
+    uint32_t r1 = (pi + 1) * L16 < b->rows ? (pi + 1) * L16 : b->rows;
+    for (uint32_t r = pi * L16; r < r1; r++) {
         uint32_t row = run->uniq[b->first + r];
         float *y = lane_at(stride, s, r);
-        uint16_t *mask = s->mask + (size_t)(r / L16) * stride;
         uint16_t bit = (uint16_t)(1u << (r % L16));
         uint64_t k0 = in->rowptr[row], k1 = in->rowptr[row + 1];
         for (uint64_t k = k0; k < k1; k++)
@@ -104,24 +125,17 @@ void snig__cpu_batch_start(const cpu_run *run, cpu_batch *b)
             any = any || nz;
         }
         if (any)
-            s->alive[r / L16] |= bit;
+            alive |= bit;
         if (any && sat_valid && k1 - k0 >= n) {
             bool at = true;
             for (uint32_t i = 0; i < n && at; i++)
                 at = y[(size_t)i * L16] == cap;
             if (at)
-                s->sat[r / L16] |= bit;
+                sat |= bit;
         }
-        s->lane[r] = (int32_t)r;
-        s->state[r] = CPU_ROW_ACTIVE;
     }
-    for (uint32_t q = b->rows; q < panels * L16; q++)
-        s->lane[q] = -1;
-    b->used = b->rows;
-    b->width = n;
-    b->stride = stride;
-    b->sat_weight = 0;
-    b->sat_rows = 0;
+    s->alive[pi] = (uint16_t)alive;
+    s->sat[pi] = (uint16_t)sat;
 }
 
 static inline uint32_t lane_weight(const cpu_run *run, const cpu_batch *b,
@@ -268,6 +282,8 @@ uint32_t snig__cpu_batch_before(const cpu_run *run, cpu_batch *b, uint32_t l)
     const cpu_layer *L = &prep->layer[l];
     cpu_slot *s = b->slot;
     b->width = L->n_in;
+    if (b->fresh)   /* the panels are filled with the first segment */
+        return panels_of(b->used);
     bool drop_sat = prep->shortcuts && L->saturating;
     bool drop_dead = l >= prep->drop_dead_from;
     uint32_t drop = 0;
@@ -316,6 +332,10 @@ void snig__cpu_batch_panel(const cpu_run *run, cpu_batch *b, uint32_t l,
 
 void snig__cpu_batch_finish(const cpu_run *run, cpu_batch *b)
 {
+    /* no layer ran (a network cut to 0 layers): the inputs are the result */
+    for (uint32_t pi = 0; b->fresh && pi < panels_of(b->used); pi++)
+        snig__cpu_batch_fill(run, b, pi);
+    b->fresh = false;
     const uint32_t n = run->prep->n_final, S = b->stride;
     b->width = n;
     cpu_slot *s = b->slot;

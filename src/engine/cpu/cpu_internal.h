@@ -177,13 +177,17 @@ typedef struct cpu_batch {
     uint32_t stride;         /* neurons between panels: the widest layer */
     uint64_t sat_weight;     /* rows (with duplicates) skipping saturated */
     uint32_t sat_rows;
+    bool fresh;              /* the panels are not filled yet */
 } cpu_batch;
 
 snig_status snig__cpu_slot_alloc(snig_ctx *ctx, uint32_t widest,
                                  uint32_t rows, cpu_slot *s);
 void snig__cpu_slot_free(snig_ctx *ctx, cpu_slot *s);
-/* Loads the batch's input rows into its slot. */
+/* Starts a batch in its slot (one thread); its panels are then filled by
+ * snig__cpu_batch_fill, each by the thread that runs it first. */
 void snig__cpu_batch_start(const cpu_run *run, cpu_batch *b);
+/* Loads the input rows of panel pi (any thread). */
+void snig__cpu_batch_fill(const cpu_run *run, cpu_batch *b, uint32_t pi);
 /* Readies the batch for layer l (one thread): rows that died or stay
  * saturated leave their panels, saturated rows come back in front of a
  * layer that would change them.  Returns the panels to run. */

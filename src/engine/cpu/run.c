@@ -68,7 +68,7 @@ typedef struct cpu_sync {
     /* The epoch's segment as the workers read it: a worker held up may read
      * it while the next epoch is readied (it then claims nothing). */
     _Atomic uint32_t pub_l, pub_end, pub_panels;
-    _Atomic bool pub_over;
+    _Atomic bool pub_over, pub_fill;
 } cpu_sync;
 
 static void publish(cpu_sync *x, uint32_t e)
@@ -77,6 +77,7 @@ static void publish(cpu_sync *x, uint32_t e)
     atomic_store_explicit(&x->pub_end, x->end, memory_order_relaxed);
     atomic_store_explicit(&x->pub_panels, x->panels, memory_order_relaxed);
     atomic_store_explicit(&x->pub_over, x->over, memory_order_relaxed);
+    atomic_store_explicit(&x->pub_fill, x->b.fresh, memory_order_relaxed);
     atomic_store_explicit(&x->finished, 0, memory_order_relaxed);
     atomic_store_explicit(&x->claim, (uint64_t)e << 32, memory_order_relaxed);
     atomic_store_explicit(&x->epoch, e, memory_order_release);
@@ -137,6 +138,7 @@ static void ready_next(cpu_sync *x)
 static void segment_done(cpu_sync *x)
 {
     const cpu_prepared *prep = x->run->prep;
+    x->b.fresh = false;
     uint32_t drop = droppable(prep, &x->b, x->end);
     x->len = drop * 8 >= x->b.used || drop >= CPU_LANES
                  ? 1 : (2 * x->len < CPU_SEGMENT_MAX ? 2 * x->len
@@ -173,6 +175,7 @@ static void work(cpu_sync *x, float *z)
         uint32_t end = atomic_load_explicit(&x->pub_end, memory_order_relaxed);
         uint32_t panels =
             atomic_load_explicit(&x->pub_panels, memory_order_relaxed);
+        bool fill = atomic_load_explicit(&x->pub_fill, memory_order_relaxed);
         for (;;) {
             uint64_t c = atomic_load_explicit(&x->claim, memory_order_acquire);
             uint32_t pi = (uint32_t)c;
@@ -180,6 +183,13 @@ static void work(cpu_sync *x, float *z)
                 break;
             if (!atomic_compare_exchange_weak(&x->claim, &c, c + 1))
                 continue;
+            if (fill) {
+                double t = snig__now();
+                snig__cpu_batch_fill(run, &x->b, pi);
+                atomic_fetch_add_explicit(&res->layer_ns[l],
+                                          (uint64_t)((snig__now() - t) * 1e9),
+                                          memory_order_relaxed);
+            }
             for (uint32_t m = l; m < end; m++) {
                 double t = snig__now();
                 snig__cpu_batch_panel(run, &x->b, m, pi, z);
@@ -214,6 +224,7 @@ snig_status snig__cpu_run_batches(const cpu_run *run, uint32_t batch,
     atomic_init(&x.pub_end, 0);
     atomic_init(&x.pub_panels, 0);
     atomic_init(&x.pub_over, false);
+    atomic_init(&x.pub_fill, false);
     float **z = snig__calloc(ctx, (size_t)threads, sizeof *z);
     snig_status st = z != NULL ? SNIG_OK : SNIG_NOMEM;
     for (int t = 0; st == SNIG_OK && t < threads; t++) {
