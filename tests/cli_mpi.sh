@@ -85,7 +85,7 @@ if [ -f "$net" ] && [ -f "$inputs" ] && [ -f "$truth" ]; then
         fail "--json lacks three rank times: $last_out"
     cmp -s "$tmp/one" "$tmp/dyn" || fail "--dynamic: --out differs from one process"
 else
-    echo "cli_mpi: official data not found in $shared, that part skipped"
+    skip "official data part: no official data in $shared"
 fi
 
 # ---- a generated 4096 x 120 workload (binary files): same categories
@@ -100,7 +100,7 @@ if [ -f "$images" ]; then
     cmp -s "$tmp/g-one" "$tmp/g-np2" || fail "generated 4096 x 120: 2 ranks differ"
     [ -s "$tmp/g-one" ] || fail "generated 4096 x 120: no categories at all"
 else
-    echo "cli_mpi: $images not found, generated workload part skipped"
+    skip "generated workload part: $images not found"
 fi
 
 finish cli_mpi
