@@ -73,6 +73,11 @@ static const general_case cases[] = {
       {80, NZ, RE, 0, 14, -0.5f, 0.5f, -0.1f, 0.1f},
       {30, NZ, RC, 1.0f, 8, -0.3f, 0.3f, -0.4f, -0.1f}},
      60, 0.1, -2.0f, 2.0f, 0},
+    {"wide input: 70000 -> 64 -> 10, dense rows (gather in two sections)",
+     70000, 2,
+     {{64, NZ, RC, 32.0f, 3, -0.05f, 0.06f, -0.5f, 0.0f},
+      {10, DE, ID, 0, 8, -1.0f, 1.0f, -0.5f, 0.5f}},
+     24, 0.6, 0.1f, 1.0f, 0},
 };
 
 static uint64_t next_random(uint64_t *s)
