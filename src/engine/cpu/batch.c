@@ -4,17 +4,13 @@
  * neuron in front of a layer that keeps them there, are compacted out of
  * the panels, so later layers never touch them; a saturated row comes back
  * (at the cap everywhere) in front of a layer that would change it. */
-#define _DEFAULT_SOURCE /* madvise */
 #include "cpu_internal.h"
 
 #include "../activation.h"
 
 #include <string.h>
-#include <sys/mman.h>
 
 #define L16 CPU_LANES
-
-#define HUGE ((size_t)2 << 20)   /* a huge page */
 
 static inline uint32_t panels_of(uint32_t lanes)
 {
@@ -27,19 +23,7 @@ snig_status snig__cpu_slot_alloc(snig_ctx *ctx, uint32_t widest,
     size_t panels = panels_of(rows);
     *s = (cpu_slot){0};
     s->rows = rows;
-    size_t ybytes = panels * widest * L16 * sizeof *s->y;
-    s->y_block = snig__malloc_aligned(ctx, ybytes + (ybytes >= HUGE ? HUGE : 0));
-    s->y = s->y_block;
-#ifdef MADV_HUGEPAGE
-    /* Every infer call writes the panels afresh: in huge pages that is a
-     * few page faults, not one per 4 KiB (measured on 1200 official rows:
-     * 3.3 ms of faults and zeroing for 4.9 MB of panels). */
-    if (s->y_block != NULL && ybytes >= HUGE) {
-        uintptr_t a = ((uintptr_t)s->y_block + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
-        s->y = (float *)a;
-        madvise(s->y, (ybytes + HUGE - 1) & ~(size_t)(HUGE - 1), MADV_HUGEPAGE);
-    }
-#endif
+    s->y = snig__cpu_alloc_huge(ctx, panels * widest * L16 * sizeof *s->y);
     s->mask = snig__malloc(ctx, panels * widest * sizeof *s->mask);
     s->lane = snig__malloc(ctx, panels * L16 * sizeof *s->lane);
     s->alive = snig__malloc(ctx, panels * sizeof *s->alive);
@@ -57,7 +41,7 @@ snig_status snig__cpu_slot_alloc(snig_ctx *ctx, uint32_t widest,
 
 void snig__cpu_slot_free(snig_ctx *ctx, cpu_slot *s)
 {
-    snig__free_aligned(ctx, s->y_block);
+    snig__cpu_free_huge(ctx, s->y);
     snig__free(ctx, s->mask);
     snig__free(ctx, s->lane);
     snig__free(ctx, s->alive);

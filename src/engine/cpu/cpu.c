@@ -40,8 +40,7 @@ static void cpu_release(snig_ctx *ctx, void *prepared)
     cpu_prepared *prep = prepared;
     if (prep == NULL)
         return;
-    for (uint32_t l = 0; prep->layer != NULL && l < prep->layers; l++)
-        snig__cpu_layer_unpack(ctx, &prep->layer[l]);
+    snig__cpu_free_huge(ctx, prep->packed);
     snig__free(ctx, prep->layer);
     snig__free(ctx, prep);
 }
@@ -64,10 +63,21 @@ static snig_status cpu_prepare(const snig_job *job, void **prepared)
         if (net->layer[l].n_out > prep->widest)
             prep->widest = net->layer[l].n_out;
     prep->layer = snig__calloc(ctx, job->layers + 1u, sizeof *prep->layer);
+    size_t *offset = snig__malloc(ctx, (job->layers + 1u) * sizeof *offset);
     float *scratch = snig__malloc(ctx, (size_t)prep->widest * (size_t)threads *
                                            sizeof *scratch);
     snig_status st = SNIG_OK;
-    if (prep->layer == NULL || scratch == NULL) {
+    if (prep->layer == NULL || offset == NULL || scratch == NULL) {
+        st = SNIG_NOMEM;
+        goto cleanup;
+    }
+    /* One block for every layer's packed copies: one allocation, in huge
+     * pages where the kernel allows (a page fault costs microseconds) */
+    offset[0] = 0;
+    for (uint32_t l = 0; l < job->layers; l++)
+        offset[l + 1] = offset[l] + snig__cpu_layer_bytes(&net->layer[l]);
+    prep->packed = snig__cpu_alloc_huge(ctx, offset[job->layers]);
+    if (prep->packed == NULL) {
         st = SNIG_NOMEM;
         goto cleanup;
     }
@@ -81,7 +91,8 @@ static snig_status cpu_prepare(const snig_job *job, void **prepared)
         if (atomic_load(&failed) != SNIG_OK)
             continue;
         float *z = scratch + (size_t)omp_get_thread_num() * prep->widest;
-        snig_status s = snig__cpu_layer_prepare(job, l, z, &prep->layer[l]);
+        snig_status s = snig__cpu_layer_prepare(
+            job, l, (uint8_t *)prep->packed + offset[l], z, &prep->layer[l]);
         int ok = SNIG_OK;
         if (s != SNIG_OK)
             atomic_compare_exchange_strong(&failed, &ok, (int)s);
@@ -98,6 +109,7 @@ static snig_status cpu_prepare(const snig_job *job, void **prepared)
             prep->drop_dead_from = l + 1;
 cleanup:
     snig__free(ctx, scratch);
+    snig__free(ctx, offset);
     if (st != SNIG_OK)
         cpu_release(ctx, prep);
     else

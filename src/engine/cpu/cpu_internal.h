@@ -7,6 +7,7 @@
  *   shortcuts.c  duplicate rows of the inputs
  *   run.c        batches one after the other, in segments of layers, the
  *                threads sharing the panels without barriers
+ *   memory.c     large blocks in huge pages
  *   cpu.c        the engine table: prepare, infer, release
  *
  * Rows are held in "panels" of CPU_LANES rows stored neuron-major:
@@ -61,7 +62,6 @@ typedef struct cpu_layer {
      * cursor per row (scratch after the panel), so the output panel of one
      * section of cursor_width neurons stays nearer in the caches; 0: off. */
     uint32_t cursor_width;
-    void *own;               /* the packed arrays (one block), or NULL */
     /* The layer by output neuron too (CSC, entries of a column in the
      * order of their input neurons), for the gather kernel that dense
      * panels use: each output's sum then stays in a register, in the same
@@ -77,7 +77,6 @@ typedef struct cpu_layer {
     const uint32_t *colptr;  /* csc_sections * (n_out + 1), or NULL */
     const uint16_t *crow;    /* local input neuron of each entry */
     const float *cval;       /* NULL when uniform */
-    void *own_csc;
 } cpu_layer;
 
 /* What prepare makes once per plan; infer only reads it. */
@@ -91,17 +90,27 @@ typedef struct cpu_prepared {
     uint32_t drop_dead_from;
     bool shortcuts;
     cpu_layer *layer;        /* layers entries */
+    void *packed;            /* every layer's packed copies, one block */
 } cpu_prepared;
 
 /* ---- pack.c */
 
-/* Makes layer l ready (checksum, page-in) and fills *out, with its
- * saturation property computed by running the row at the cap through the
- * layer in the kernel's arithmetic.  scratch: n_out floats.  Thread safe
- * for different l. */
+/* Bytes of the packed copies of a layer (sections, CSC). */
+size_t snig__cpu_layer_bytes(const snig_layer *S);
+/* Makes layer l ready (checksum, page-in) and fills *out, its packed copies
+ * in mem (snig__cpu_layer_bytes of it), with its saturation property
+ * computed by running the row at the cap through the layer in the kernel's
+ * arithmetic.  scratch: n_out floats.  Thread safe for different l. */
 snig_status snig__cpu_layer_prepare(const snig_job *job, uint32_t l,
-                                    float *scratch, cpu_layer *out);
-void snig__cpu_layer_unpack(snig_ctx *ctx, cpu_layer *L);
+                                    uint8_t *mem, float *scratch,
+                                    cpu_layer *out);
+
+/* ---- memory.c */
+
+/* A block of `bytes`, 64-byte aligned, in huge pages where the kernel
+ * allows (2 MiB aligned when at least 2 MiB); NULL when out of memory. */
+void *snig__cpu_alloc_huge(snig_ctx *ctx, size_t bytes);
+void snig__cpu_free_huge(snig_ctx *ctx, void *p);
 
 /* ---- kernel.c */
 
@@ -146,7 +155,6 @@ enum { CPU_ROW_ACTIVE = 0, CPU_ROW_DEAD = 1, CPU_ROW_SAT = 2 };
 /* The memory a batch works in (every thread works on one batch at a
  * time, panel by panel). */
 typedef struct cpu_slot {
-    void *y_block;           /* y's allocation */
     float *y;                /* panels * widest * CPU_LANES */
     uint16_t *mask;          /* panels * widest: nonzero lanes of a neuron */
     int32_t *lane;           /* panels * CPU_LANES: batch row, or -1 */
