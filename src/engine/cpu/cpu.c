@@ -14,12 +14,13 @@
 #include <string.h>
 
 /* Rows per batch.  Few rows survive many layers, and rows of different
- * batches never share a panel, so batches are made large: every row when
- * that is at most 4096 rows, else equal batches of at most 4096 rows; and
- * at most 64 MiB of values per batch.  The threads share each batch. */
-static uint32_t default_batch(uint32_t rows, uint32_t widest)
+ * batches never share a panel, so batches are made large: one per thread
+ * when that is at most 4096 rows, else equal batches of at most 4096 rows
+ * (enough of them to balance the threads); and at most 64 MiB of values
+ * per batch. */
+static uint32_t default_batch(uint32_t rows, uint32_t widest, int threads)
 {
-    uint64_t b = rows;
+    uint64_t b = ((uint64_t)rows + (uint32_t)threads - 1) / (uint32_t)threads;
     if (b > 4096) {
         uint64_t count = (rows + 4095) / 4096;
         b = (rows + count - 1) / count;
@@ -174,7 +175,8 @@ static snig_status cpu_infer(const snig_job *job, snig_result *res)
     cpu_run run = {.job = job, .prep = prep, .res = res, .uniq = uniq,
                    .weight = weight, .kernel = snig__cpu_kernel_pick(&kname)};
     uint32_t batch = job->opt->batch ? job->opt->batch
-                                     : default_batch(nuniq, prep->widest);
+                                     : default_batch(nuniq, prep->widest,
+                                                     threads);
     if (batch > nuniq)
         batch = nuniq ? nuniq : 1;
     st = snig__cpu_run_batches(&run, batch, nuniq, threads);

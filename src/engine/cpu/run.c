@@ -53,7 +53,9 @@ static uint32_t droppable(const cpu_prepared *prep, const cpu_batch *b,
 typedef struct cpu_sync {
     const cpu_run *run;
     cpu_slot *slot;
-    uint32_t batch, nuniq, nbatches;
+    uint32_t batch, nuniq, nbatches;   /* batches [k, nbatches) */
+    _Atomic uint32_t *done;  /* batches done, of `total` (progress) */
+    uint32_t total;
     /* the current epoch, written by the thread that readies it */
     cpu_batch b;
     uint32_t k;              /* batch */
@@ -94,7 +96,8 @@ static void ready_next(cpu_sync *x)
     for (;;) {
         if (x->l >= prep->layers) {
             snig__cpu_batch_finish(run, &x->b);
-            snig__progress(ctx, "infer", x->k + 1, x->nbatches, 0, x->start);
+            snig__progress(ctx, "infer", atomic_fetch_add(x->done, 1) + 1,
+                           x->total, 0, x->start);
             if (++x->k == x->nbatches) {
                 x->over = true;
                 return;
@@ -203,54 +206,118 @@ static void work(cpu_sync *x, float *z)
     }
 }
 
-/* Batches one after the other.  Each batch goes through the layers in
- * segments: every panel runs all the layers of a segment on its own (the
- * threads take panels in turn, and a panel stays in the cache from one
- * layer to the next); between segments one thread compacts the batch. */
+/* Starts batches [k0, k1) of `batch` rows and publishes the first epoch. */
+static void sync_start(cpu_sync *x, const cpu_run *run, cpu_slot *slot,
+                       uint32_t batch, uint32_t nuniq, uint32_t k0,
+                       uint32_t k1, _Atomic uint32_t *done, uint32_t total)
+{
+    *x = (cpu_sync){.run = run, .slot = slot, .batch = batch, .nuniq = nuniq,
+                    .nbatches = k1, .k = k0, .done = done, .total = total,
+                    .start = snig__now(), .len = 1};
+    atomic_init(&x->epoch, 0);
+    atomic_init(&x->claim, 0);
+    atomic_init(&x->finished, 0);
+    atomic_init(&x->pub_l, 0);
+    atomic_init(&x->pub_end, 0);
+    atomic_init(&x->pub_panels, 0);
+    atomic_init(&x->pub_over, false);
+    atomic_init(&x->pub_fill, false);
+    x->b = (cpu_batch){.first = k0 * batch, .slot = slot,
+                       .rows = nuniq - k0 * batch < batch ? nuniq - k0 * batch
+                                                          : batch};
+    snig__cpu_batch_start(run, &x->b);
+    ready_next(x);
+    publish(x, 1);
+}
+
+/* Each thread alone on whole batches (taken in turn): no thread ever waits
+ * for another until the end.  Chosen when there are at least as many
+ * batches as threads. */
+static snig_status run_alone(const cpu_run *run, uint32_t batch,
+                             uint32_t nuniq, uint32_t nbatches, int threads,
+                             float **z)
+{
+    snig_ctx *ctx = run->job->ctx;
+    _Atomic int failed;
+    atomic_init(&failed, (int)SNIG_OK);
+    _Atomic uint32_t done;
+    atomic_init(&done, 0);
+#pragma omp parallel num_threads(threads)
+    {
+        cpu_slot slot = {0};
+        snig_status st;
+        /* the context is not thread safe: one allocation at a time */
+#pragma omp critical(snig_cpu_ctx)
+        st = snig__cpu_slot_alloc(ctx, run->prep->widest, batch, &slot);
+        int ok = SNIG_OK;
+        if (st != SNIG_OK)
+            atomic_compare_exchange_strong(&failed, &ok, (int)st);
+#pragma omp for schedule(dynamic, 1)
+        for (uint32_t k = 0; k < nbatches; k++) {
+            if (atomic_load(&failed) != SNIG_OK)
+                continue;
+            cpu_sync x;
+            sync_start(&x, run, &slot, batch, nuniq, k, k + 1, &done,
+                       nbatches);
+            work(&x, z[omp_get_thread_num()]);
+            ok = SNIG_OK;
+            if (x.failed != SNIG_OK)
+                atomic_compare_exchange_strong(&failed, &ok, (int)x.failed);
+        }
+#pragma omp critical(snig_cpu_ctx)
+        snig__cpu_slot_free(ctx, &slot);
+    }
+    return (snig_status)atomic_load(&failed);
+}
+
+/* The threads together on each batch, one batch after the other (fewer
+ * batches than threads: a few rows). */
+static snig_status run_shared(const cpu_run *run, uint32_t batch,
+                              uint32_t nuniq, uint32_t nbatches, int threads,
+                              float **z)
+{
+    snig_ctx *ctx = run->job->ctx;
+    cpu_slot slot = {0};
+    snig_status st = snig__cpu_slot_alloc(ctx, run->prep->widest, batch,
+                                          &slot);
+    if (st != SNIG_OK)
+        return st;
+    _Atomic uint32_t done;
+    atomic_init(&done, 0);
+    cpu_sync x;
+    sync_start(&x, run, &slot, batch, nuniq, 0, nbatches, &done, nbatches);
+#pragma omp parallel num_threads(threads)
+    work(&x, z[omp_get_thread_num()]);
+    snig__cpu_slot_free(ctx, &slot);
+    return x.failed;
+}
+
+/* Batches of `batch` rows, each through the layers in segments: every
+ * panel runs all the layers of a segment on its own (a panel stays in the
+ * cache from one layer to the next); between segments the batch is
+ * compacted.  With at least as many batches as threads, each thread runs
+ * whole batches alone; else the threads share the panels of each batch. */
 snig_status snig__cpu_run_batches(const cpu_run *run, uint32_t batch,
                                   uint32_t nuniq, int threads)
 {
-    const snig_job *job = run->job;
-    const cpu_prepared *prep = run->prep;
-    snig_ctx *ctx = job->ctx;
-    cpu_slot slot = {0};
-    cpu_sync x = {.run = run, .slot = &slot, .batch = batch, .nuniq = nuniq,
-                  .nbatches = (nuniq + batch - 1) / batch,
-                  .start = snig__now()};
-    atomic_init(&x.epoch, 0);
-    atomic_init(&x.claim, 0);
-    atomic_init(&x.finished, 0);
-    atomic_init(&x.pub_l, 0);
-    atomic_init(&x.pub_end, 0);
-    atomic_init(&x.pub_panels, 0);
-    atomic_init(&x.pub_over, false);
-    atomic_init(&x.pub_fill, false);
+    snig_ctx *ctx = run->job->ctx;
+    uint32_t nbatches = (nuniq + batch - 1) / batch;
+    if (nbatches == 0)
+        return SNIG_OK;
     float **z = snig__calloc(ctx, (size_t)threads, sizeof *z);
     snig_status st = z != NULL ? SNIG_OK : SNIG_NOMEM;
     for (int t = 0; st == SNIG_OK && t < threads; t++) {
-        z[t] = snig__malloc_aligned(ctx, CPU_SCRATCH_BYTES(prep->widest));
+        z[t] = snig__malloc_aligned(ctx,
+                                    CPU_SCRATCH_BYTES(run->prep->widest));
         if (z[t] == NULL)
             st = SNIG_NOMEM;
     }
-    if (st == SNIG_OK && x.nbatches > 0)
-        st = snig__cpu_slot_alloc(ctx, prep->widest, batch, &slot);
-    if (st != SNIG_OK || x.nbatches == 0)
-        goto cleanup;
-    /* the first epoch: batch 0 from layer 0 */
-    x.b = (cpu_batch){.first = 0, .slot = &slot,
-                      .rows = nuniq < batch ? nuniq : batch};
-    snig__cpu_batch_start(run, &x.b);
-    x.len = 1;
-    ready_next(&x);
-    publish(&x, 1);
-#pragma omp parallel num_threads(threads)
-    work(&x, z[omp_get_thread_num()]);
-    st = x.failed;
-cleanup:
-    snig__cpu_slot_free(ctx, &slot);
+    if (st == SNIG_OK)
+        st = nbatches >= (uint32_t)threads
+                 ? run_alone(run, batch, nuniq, nbatches, threads, z)
+                 : run_shared(run, batch, nuniq, nbatches, threads, z);
     for (int t = 0; z != NULL && t < threads; t++)
         snig__free_aligned(ctx, z[t]);
     snig__free(ctx, z);
     return st;
 }
-
