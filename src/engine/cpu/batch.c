@@ -179,20 +179,32 @@ static void compact(const cpu_run *run, cpu_batch *b, bool drop_dead,
         set_lane_bit(s->sat, h, lane_bit(s->sat, q));
         q++;
     }
-    /* lane by lane: the n values of one lane are 64 bytes apart in one
-     * panel, a stream the processor prefetches (neuron by neuron, each
-     * access would land in another panel) */
-    for (uint32_t m = 0; m < moves; m++) {
-        uint32_t q = from[m], d = (uint32_t)hole[m];
-        const float *src = s->y + (size_t)(q / L16) * S * L16 + q % L16;
-        float *dstv = s->y + (size_t)(d / L16) * S * L16 + d % L16;
-        uint16_t *md = s->mask + (size_t)(d / L16) * S;
-        uint16_t bit = (uint16_t)(1u << (d % L16));
-        for (uint32_t i = 0; i < n; i++) {
-            float v = src[(size_t)i * L16];
-            dstv[(size_t)i * L16] = v;
-            md[i] = (uint16_t)(v != 0.0f ? md[i] | bit : md[i] & ~bit);
+    /* The moves come in groups from one source panel to one destination
+     * panel (holes and sources are both taken in increasing order): each
+     * group goes neuron by neuron, so one neuron's 64-byte line of each
+     * panel is read and written once for all the lanes the group moves. */
+    for (uint32_t g = 0; g < moves;) {
+        uint32_t dp = (uint32_t)hole[g] / L16, sp = from[g] / L16, e = g;
+        uint32_t dl[L16], sl[L16], gmask = 0, cnt = 0;
+        for (; e < moves && (uint32_t)hole[e] / L16 == dp &&
+               from[e] / L16 == sp; e++) {
+            dl[cnt] = (uint32_t)hole[e] % L16;
+            sl[cnt++] = from[e] % L16;
+            gmask |= 1u << ((uint32_t)hole[e] % L16);
         }
+        const float *src = s->y + (size_t)sp * S * L16;
+        float *dstv = s->y + (size_t)dp * S * L16;
+        uint16_t *md = s->mask + (size_t)dp * S;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t nz = 0;
+            for (uint32_t c = 0; c < cnt; c++) {
+                float v = src[(size_t)i * L16 + sl[c]];
+                dstv[(size_t)i * L16 + dl[c]] = v;
+                nz |= (uint32_t)(v != 0.0f) << dl[c];
+            }
+            md[i] = (uint16_t)((md[i] & ~gmask) | nz);
+        }
+        g = e;
     }
     /* lanes from dst to the end of its panel become padding: zero */
     uint32_t pend = panels_of(dst) * L16 < old ? panels_of(dst) * L16 : old;
