@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "atomic_file.h"
+#include "stale_tmp.h"
 
 #include <errno.h>
 #include <string.h>
@@ -17,6 +18,7 @@ snig_status snig__atomic_open(snig_ctx *ctx, const char *path,
         return SNIG_NOMEM;
     }
     memcpy(af->path, path, n + 1);
+    snig__stale_tmp_clean(path);   /* temporaries of writers that died */
     snprintf(af->tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
     af->f = fopen(af->tmp, "wb");
     if (af->f == NULL) {
