@@ -172,17 +172,11 @@ static snig_status run_generate(snig_ctx *ctx, test_failing *f, void *user)
         st = snig_generate_network(ctx, &o, out);
     }
     test_failing_stop(f);
-    if (st != SNIG_OK && out_files() != 0 && !c->inputs &&
-        strcmp(c->format, "tsv") == 0) {
-        /* Issue 12: a failed `generate --format tsv` leaves its half-made
-         * folder; the fix is on the io branch.  Known, so a skip (once)
-         * rather than a failure, until it lands. */
-        static int said;
-        if (!said++)
-            test_skip("generate network tsv, out of memory",
-                      "leaves its temporary folder (issue 12, fix pending "
-                      "on the io branch)");
-        clear_out();
+    if (st != SNIG_OK && out_files() != 0) {
+        fprintf(stderr, "generate %s %s: %s (%s) left files behind:\n",
+                c->inputs ? "inputs" : "network", c->format,
+                snig_status_str(st), snig_errmsg(ctx));
+        sh("ls -laR '%s/out'%s >&2", dir, "");
     }
     CHECK(st == SNIG_OK ? test_file_exists(out) : out_files() == 0);
     return st;

@@ -64,6 +64,7 @@ static snig_status make_tmp(snig_ctx *ctx, snig_tsvdir *w)
                        w->tmp, strerror(errno));
 }
 
+/* Allocates nothing: it also runs after an allocation failed. */
 static void remove_tmp(snig_tsvdir *w)
 {
     DIR *d = opendir(w->tmp);
@@ -72,12 +73,7 @@ static void remove_tmp(snig_tsvdir *w)
         while ((e = readdir(d)) != NULL) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                 continue;
-            char *file = join(w->ctx, w->tmp, "/");
-            char *full = file ? join(w->ctx, file, e->d_name) : NULL;
-            if (full != NULL)
-                unlink(full);
-            snig__free(w->ctx, full);
-            snig__free(w->ctx, file);
+            unlinkat(dirfd(d), e->d_name, 0);
         }
         closedir(d);
     }
