@@ -123,12 +123,14 @@ static int parse_run(const char *path, unsigned line, const char *obj,
         json_numbers(obj, "layer_madds", &r->madds, &nm) != 0) {
         fprintf(stderr, "snig plot: %s:%u: malformed per-layer array\n", path,
                 line);
+        run_free(r);
         return SNIG_EXIT_ERROR;
     }
     if (ns == 0 && nl == 0) {
         fprintf(stderr, "snig plot: %s:%u: no per-layer arrays (layer_seconds, "
                 "live_rows): a 'snig run --json' output of an engine that "
                 "counts them?\n", path, line);
+        run_free(r);
         return SNIG_EXIT_ERROR;
     }
     r->layers = ns > nl ? ns : nl;
@@ -136,6 +138,7 @@ static int parse_run(const char *path, unsigned line, const char *obj,
         (nm && nm != r->layers)) {
         fprintf(stderr, "snig plot: %s:%u: per-layer arrays of different "
                 "lengths\n", path, line);
+        run_free(r);
         return SNIG_EXIT_ERROR;
     }
     if (label != NULL) {
