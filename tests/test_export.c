@@ -181,6 +181,11 @@ static void round_trip(snig_ctx *ctx, const snig_network *net, const char *tag)
         o.verify = verify;
         snig_network *back = NULL;
         CHECK_OK(ctx, snig_network_load(ctx, snb, &o, &back));
+        /* The description of a layer not read yet is complete too. */
+        snig_layer_info li;
+        CHECK(snig_network_layer_info(back, 0, &li) && li.per_neuron_bias &&
+              li.has_bias && li.bias == bias_of(&net->layer[0], 0) &&
+              li.uniform_values == (net->layer[0].val == NULL));
         CHECK(back != NULL && same_network(ctx, net, back));
         CHECK(back != NULL && same_scores(ctx, net, back));
         snig_network_free(&back);

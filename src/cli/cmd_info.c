@@ -55,7 +55,8 @@ static void print_run(uint32_t first, uint32_t last, const snig_layer_info *li,
            activation_name(li, act, sizeof act), bias);
 }
 
-/* The layers, runs of alike layers on one line. */
+/* The layers, runs of alike layers on one line.  Binary files are loaded
+ * with verify = 0: the table describes the layers, no data is read. */
 static void print_layers(snig_ctx *ctx, const char *path, int verify)
 {
     snig_load_options lo;
@@ -139,7 +140,7 @@ int snig_cmd_info(int argc, char **argv)
          * they are not the challenge's (they were read once already). */
         if (snb || !fi.challenge_layers) {
             printf("layer list\n");
-            print_layers(ctx, argv[1], fi.checksums_ok != 0);
+            print_layers(ctx, argv[1], !snb);
         }
     }
     if (fi.checksums_ok > 0)

@@ -98,6 +98,8 @@ typedef struct snig_layer {
      * it, the others wait), then SNIG_LAYER_GOOD, or minus the status of
      * the failure (a negative number). */
     atomic_int verified;
+    /* Until then, what waits in the file (for snig_network_layer_info). */
+    bool values_stored, bias_stored;
     /* Owned arrays (the arrays may point into own_rowptr, one block). */
     void *own_rowptr, *own_col, *own_val, *own_bias;
 } snig_layer;

@@ -126,13 +126,17 @@ int snig_network_layer_info(const snig_network *net, uint32_t l,
         info == NULL)
         return 0;
     const snig_layer *L = &net->layer[l];
+    /* A layer not read yet (verify = 0) is described from the file's table:
+     * bias_value holds neuron 1's bias then. */
     *info = (snig_layer_info){
         .n_in = L->n_in, .n_out = L->n_out, .nnz = L->nnz,
         .bias_rule = (snig_bias_rule)L->bias_rule,
         .activation = (snig_activation)L->activation, .cap = L->cap,
-        .has_bias = L->has_bias, .per_neuron_bias = L->bias != NULL,
+        .has_bias = L->has_bias,
+        .per_neuron_bias = L->bias != NULL || L->bias_stored,
         .bias = L->bias != NULL ? L->bias[0] : L->bias_value,
-        .uniform_values = L->val == NULL, .uniform = L->uniform};
+        .uniform_values = L->val == NULL && !L->values_stored,
+        .uniform = L->uniform};
     return 1;
 }
 
@@ -141,6 +145,9 @@ int snig_network_recorded_bias(const snig_network *net, float *bias)
     if (!SNIG_VALID(net, SNIG_MAGIC_NETWORK) || net->layers == 0 ||
         !net->layer[0].has_bias)
         return 0;
+    if (net->layer[0].bias_stored && net->layer[0].bias == NULL)
+        (void)snig__layer_ready(NULL, net, 0); /* read it (a failure shows
+                                                  when an engine uses it) */
     const snig_layer *L = &net->layer[0];
     *bias = L->bias != NULL ? L->bias[0] : L->bias_value;
     return 1;

@@ -64,17 +64,15 @@ static snig_status make_tmp(snig_ctx *ctx, snig_tsvdir *w)
                        w->tmp, strerror(errno));
 }
 
-/* Allocates nothing: it also runs after an allocation failed. */
+/* Allocates nothing: it runs on the way out of an out-of-memory failure. */
 static void remove_tmp(snig_tsvdir *w)
 {
     DIR *d = opendir(w->tmp);
     if (d != NULL) {
         struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            unlinkat(dirfd(d), e->d_name, 0);
-        }
+        while ((e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                unlinkat(dirfd(d), e->d_name, 0);
         closedir(d);
     }
     rmdir(w->tmp);

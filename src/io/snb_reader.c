@@ -103,7 +103,10 @@ static void describe_layer(const snb_file *f, uint32_t l, snig_layer *L)
     L->uniform = e->uniform;
     uint32_t bias = snb_bias_kind(e->flags);
     L->has_bias = bias != SNB_BIAS_NONE;
-    L->bias_value = bias == SNB_BIAS_ONE ? e->bias : 0.0f;
+    /* Per-neuron: version 2 keeps neuron 1's bias in the entry. */
+    L->bias_value = bias != SNB_BIAS_NONE ? e->bias : 0.0f;
+    L->bias_stored = bias == SNB_BIAS_PER_NEURON;
+    L->values_stored = (e->flags & SNB_FLAG_VALUES) != 0;
 }
 
 snig_status snig__snb_load_network(snig_ctx *ctx, const char *path,

@@ -220,7 +220,10 @@ snig_status snig__snb_writer_layer(snig_snb_writer *w, const snig_layer *L)
     uint32_t bias = !L->has_bias ? SNB_BIAS_NONE
                     : L->bias != NULL ? SNB_BIAS_PER_NEURON : SNB_BIAS_ONE;
     e->flags |= bias << SNB_BIAS_SHIFT;
-    e->bias = bias == SNB_BIAS_ONE ? L->bias_value : 0.0f;
+    /* Per-neuron: neuron 1's bias too, so the table describes the layer. */
+    e->bias = bias == SNB_BIAS_ONE             ? L->bias_value
+              : bias == SNB_BIAS_PER_NEURON ? L->bias[0]
+                                            : 0.0f;
     snb_span_layout s;
     if (!snig__snb_layer_layout(L->n_in, L->n_out, w->h.index_bits, L->nnz,
                                 e->flags, &s)) {
