@@ -31,7 +31,7 @@ int main(void)
     return test_result("test_mpi (built without MPI: single-process calls)");
 }
 #else
-#include "engine/mpi/mpi_private.h"
+#include "engine/mpi/mpi_comm.h"
 
 static int rank, size;
 
