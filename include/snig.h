@@ -74,14 +74,16 @@ typedef struct snig_allocator {
 /* out: *ctx, owned by the caller.  alloc may be NULL; it is copied. */
 snig_status snig_ctx_new(snig_ctx **ctx, const snig_allocator *alloc);
 void snig_ctx_free(snig_ctx **ctx);
-/* The message of the last failure on ctx, "" when there was none.  Owned by
- * ctx, valid until the next call on ctx. */
+/* The message of the last call on ctx if it failed, "" when it succeeded.
+ * Owned by ctx, valid until the next call on ctx. */
 const char *snig_errmsg(const snig_ctx *ctx);
-/* Forget the last failure (and a cancellation). */
+/* Forget the last failure and a pending cancellation. */
 void snig_clear_error(snig_ctx *ctx);
 /* Asks the long calls running on ctx (loading, generating, converting,
  * inference) to stop: they return SNIG_CANCELLED soon, after removing any
- * file they were writing.  Safe from a signal handler or another thread. */
+ * file they were writing.  Safe from a signal handler or another thread.
+ * The request stays until snig_clear_error, so a cancellation that arrives
+ * between two calls stops the next one. */
 void snig_cancel(snig_ctx *ctx);
 
 /* Seconds on a monotonic clock, for timing loads. */
@@ -169,10 +171,13 @@ snig_status snig_network_from_layers(snig_ctx *ctx,
                                      uint32_t count, unsigned flags,
                                      snig_network **net);
 
-/* Loads a network from: a directory of official layer files nN-lK.tsv (or
- * .tsv.gz), the official archive neuronN.tar.gz (streamed), a Matrix Market
- * file (one layer), or snig's binary format (.snb, memory-mapped).  The kind
- * is found from the path and the file's first bytes. */
+/* Loads a network from: a directory of layer files nN-lK.tsv (or .tsv.gz,
+ * .mtx; nIxO-lK for a layer of I inputs and O outputs, with the folder's
+ * snig-network.tsv when snig_network_export wrote one), the official
+ * archive neuronN.tar.gz (streamed), a Matrix Market file (one layer), or
+ * snig's binary format (.snb; with verify = 0 each layer is read and
+ * checked when first used).  The kind is found from the path and the
+ * file's first bytes.  Every layer is checked before an engine uses it. */
 snig_status snig_network_load(snig_ctx *ctx, const char *path,
                               const snig_load_options *opt, snig_network **net);
 void snig_network_free(snig_network **net);
@@ -251,6 +256,19 @@ snig_status snig_network_save(snig_ctx *ctx, const snig_network *net,
 snig_status snig_inputs_save(snig_ctx *ctx, const snig_inputs *in,
                              const char *path);
 
+/* Writes the network for other tools, atomically (a temporary file or
+ * folder, renamed at the end; nothing is left on failure or cancel):
+ *   "snb": snig's binary format (snig_network_save);
+ *   "tsv": a folder of official layer files nN-lK.tsv (nIxO-lK.tsv for a
+ *          layer of I inputs and O outputs), `row col value`, 1-based;
+ *   "mtx": a folder of Matrix Market files, one per layer, named alike.
+ * A folder also gets snig-network.tsv (bias, rule, activation per layer)
+ * when the layers are not the challenge's without a bias; every file loads
+ * back with snig_network_load (docs/FORMAT.md, "Export").  The folder must
+ * not exist or be empty. */
+snig_status snig_network_export(snig_ctx *ctx, const snig_network *net,
+                                const char *format, const char *path);
+
 typedef struct snig_file_info {
     char kind[16];        /* "network", "inputs" */
     char format[16];      /* "snb", "tsv", "tar.gz", "mtx", ... */
@@ -264,9 +282,20 @@ typedef struct snig_file_info {
     float bias;           /* layer 0, neuron 0 */
     int per_neuron_bias;
     int uniform_values;   /* every layer stores no value array */
+    /* Networks: */
+    uint32_t outputs;     /* the last layer's n_out */
+    int challenge_layers; /* 1: every layer N x N, bias rule NONZERO, ReLU
+                             capped at 32 (the challenge's) */
+    int version;          /* binary: the format version */
+    /* Binary files whose checksums or structure fail (checksums_ok 0): */
+    uint32_t bad_entry;   /* the first damaged layer (or inputs chunk),
+                             1-based; 0 when none */
+    char damage[256];     /* what is wrong with it */
 } snig_file_info;
 
-/* Describes a file; checks every checksum of a binary file. */
+/* Describes a file; checks every checksum and the structure of every layer
+ * of a binary file (a damaged one is reported in bad_entry and damage, not
+ * as a failure of the call). */
 snig_status snig_file_info_get(snig_ctx *ctx, const char *path,
                                snig_file_info *info);
 
@@ -337,6 +366,12 @@ const char *snig_result_fallback(const snig_result *res);
 double snig_result_seconds(const snig_result *res);   /* inference only */
 /* Preparation seconds of the plan it ran on. */
 double snig_result_prepare_seconds(const snig_result *res);
+/* Seconds of device work as the device timed it (cuda: CUDA events around
+ * the graph launches), 0 when the engine does not time it. */
+double snig_result_kernel_seconds(const snig_result *res);
+/* The engine's own figures as one JSON object (cuda: GPU, weights resident
+ * or streamed, batch, bytes...), "{}" when it has none. */
+const char *snig_result_engine_info(const snig_result *res);
 uint32_t snig_result_layers(const snig_result *res);
 /* Edges of the layers that ran (the challenge's rate is rows x edges / s). */
 uint64_t snig_result_edges(const snig_result *res);

@@ -3,7 +3,8 @@
 # packages.  Safe to run again.  Needs root (CI and these machines are).
 set -euo pipefail
 pkgs=(cmake gcc g++ make zlib1g-dev libopenmpi-dev openmpi-bin
-      libgraphblas-dev dataset-fashion-mnist)
+      libgraphblas-dev dataset-fashion-mnist gnuplot-nox
+      clang libclang-rt-14-dev libomp-dev)  # clang ...: fuzz/run.sh (libFuzzer)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -118,7 +118,7 @@ if [ -f "$net" ] && [ -f "$inputs" ] && [ -f "$truth" ]; then
         '"$@" & p=$!; [ "$OMPI_COMM_WORLD_RANK" = 1 ] && { sleep 0.2; kill -KILL $p; }; wait $p' _ \
         "$snig" "${official[@]}" --dynamic --batch 10
 else
-    echo "cli_mpi: official data not found in $shared, that part skipped"
+    skip "official data part: no official data in $shared"
 fi
 
 # ---- a generated 4096 x 120 workload (binary files): same categories
@@ -133,7 +133,7 @@ if [ -f "$images" ]; then
     cmp -s "$tmp/g-one" "$tmp/g-np2" || fail "generated 4096 x 120: 2 ranks differ"
     [ -s "$tmp/g-one" ] || fail "generated 4096 x 120: no categories at all"
 else
-    echo "cli_mpi: $images not found, generated workload part skipped"
+    skip "generated workload part: $images not found"
 fi
 
 finish cli_mpi

@@ -98,7 +98,7 @@ if [ -f "$shared/neuron1024.tar.gz" ]; then
     grep -q '"passed": true' <<<"$out" || fail "--json passed: $out"
     expect 2 "n1024-l121" -- "$snig" run --network "$net" --input "$in" --layers 121
 else
-    echo "official data not found at $shared: official check skipped"
+    skip "official check: no official data at $shared"
 fi
 
 finish cli_run

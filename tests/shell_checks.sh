@@ -2,10 +2,15 @@
 # removed on exit, a failure count, and the exit-code-and-message check.
 
 failures=0
+skips=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# skip WHAT: a part that cannot run here; finish then exits 77 (CTest's
+# skip) when nothing failed, so a skipped part is never reported as a pass.
+skip() { echo "skipped: $*"; skips=$((skips + 1)); }
 
 # expect CODE PATTERN -- command...: exit code and a pattern on stdout+stderr;
 # the output stays in $last_out.
@@ -28,6 +33,10 @@ finish() {
     if [ "$failures" -ne 0 ]; then
         echo "$1: $failures failure(s)" >&2
         exit 1
+    fi
+    if [ "$skips" -ne 0 ]; then
+        echo "$1: $skips part(s) skipped (see above), the rest passed: reported as skipped"
+        exit 77
     fi
     echo "$1: all checks passed"
 }

@@ -88,12 +88,15 @@ static void network_round_trip(snig_ctx *ctx, snig_network *net,
         CHECK_OK(ctx, snig__snb_load_network(ctx, p, &o, &back));
         if (back == NULL)
             continue;
-        CHECK(same_layers(net, back));
-        CHECK(back->map != NULL && back->layer[0].own_rowptr == NULL);
+        CHECK((back->source == NULL) == (verify == 1));
         CHECK(back->index16 == (net->neurons <= 65536));
+        /* verify = 0: nothing is read until a layer is first used. */
         CHECK(atomic_load(&back->layer[0].verified) == verify);
-        CHECK_OK(ctx, snig__layer_ready(ctx, back, 0));
+        CHECK(verify || back->layer[0].rowptr == NULL);
+        for (uint32_t l = 0; l < back->layers; l++)
+            CHECK_OK(ctx, snig__layer_ready(ctx, back, l));
         CHECK(atomic_load(&back->layer[0].verified) == 1);
+        CHECK(same_layers(net, back));
         if (run) {
             snig_inputs *in = NULL;
             CHECK_OK(ctx, test_random_inputs(ctx, net->neurons, 40, 0.2, 1.0f,
@@ -273,22 +276,22 @@ static void test_failed_saves(snig_ctx *ctx)
     const char *p = tpath(4, "short.snb");
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", p, (int)getpid());
     snig_snb_writer *w = NULL;
-    CHECK_OK(ctx, snig__snb_writer_open(ctx, p, 64, 2, &w));
+    CHECK_OK(ctx, snig__snb_writer_open(ctx, p, 64, 2, 64, &w));
     CHECK_OK(ctx, snig__snb_writer_layer(w, &net->layer[0]));
     CHECK(test_file_exists(tmp) && !test_file_exists(p));
     CHECK(snig__snb_writer_commit(&w) == SNIG_USAGE);
     CHECK(w == NULL && !test_file_exists(tmp) && !test_file_exists(p));
     snig_clear_error(ctx);
-    CHECK_OK(ctx, snig__snb_writer_open(ctx, p, 64, 2, &w));
+    CHECK_OK(ctx, snig__snb_writer_open(ctx, p, 64, 2, 64, &w));
     snig__snb_writer_abort(&w);
     CHECK(w == NULL && !test_file_exists(tmp) && !test_file_exists(p));
     /* A layer that is not consistent fails and removes the temporary file. */
-    CHECK_OK(ctx, snig__snb_writer_open(ctx, p, 64, 1, &w));
+    CHECK_OK(ctx, snig__snb_writer_open(ctx, p, 64, 1, 64, &w));
     snig_layer bad = net->layer[0];
     bad.nnz += 1;
-    CHECK(snig__snb_writer_layer(w, &bad) == SNIG_SIZE);
+    CHECK(snig__snb_writer_layer(w, &bad) == SNIG_CORRUPT);
     CHECK(!test_file_exists(tmp));
-    CHECK(snig__snb_writer_commit(&w) == SNIG_SIZE && !test_file_exists(p));
+    CHECK(snig__snb_writer_commit(&w) == SNIG_CORRUPT && !test_file_exists(p));
     snig_clear_error(ctx);
     snig_network_free(&net);
 }
@@ -369,7 +372,8 @@ static void test_mangled(snig_ctx *ctx)
         return;
     unsigned char *b = malloc(n);
     snb_entry e1;
-    snig__snb_entry_decode(orig + SNB_HEADER_SIZE + SNB_ENTRY_SIZE, &e1);
+    snig__snb_entry_decode(orig + SNB_HEADER_SIZE + SNB_ENTRY_SIZE,
+                           SNB_VERSION, 64, &e1);
     for (size_t k = 0; k < sizeof mangles / sizeof mangles[0]; k++) {
         const mangle *m = &mangles[k];
         char name[64];
@@ -381,7 +385,7 @@ static void test_mangled(snig_ctx *ctx)
         switch (m->how) {
         case TRUNC: len = m->arg >= 0 ? (size_t)m->arg : n + (size_t)m->arg; break;
         case MAGIC: b[3] ^= 0x20; len = m->arg ? (size_t)m->arg : n; break;
-        case VERSION: b[8] = 2; reseal(b, 3); break;
+        case VERSION: b[8] = 3; reseal(b, 3); break;
         case BOM: for (int i = 0; i < 4; i++) b[12 + i] = orig[15 - i]; break;
         case HEADER_CRC: b[SNB_HEADER_SIZE + 28] ^= 1; break;
         case OFFSET:
@@ -452,7 +456,8 @@ static void test_mangled(snig_ctx *ctx)
     orig = slurp(p, &n);
     {
         snb_entry e;
-        snig__snb_entry_decode(orig + SNB_HEADER_SIZE + SNB_ENTRY_SIZE, &e);
+        snig__snb_entry_decode(orig + SNB_HEADER_SIZE + SNB_ENTRY_SIZE,
+                               SNB_VERSION, 64, &e);
         orig[e.offset + e.length - 3] ^= 0x40;
         spit(p, orig, n);
         /* Rows in chunk 1 only: chunks 0 and 2 are fine. */
@@ -478,40 +483,14 @@ static void test_mangled(snig_ctx *ctx)
 
 /* ------------------------------------------------------------ out of memory */
 
-static long alloc_left = -1; /* allocations that succeed; -1: all */
-
-static void *oom_malloc(size_t n, void *user)
-{
-    (void)user;
-    if (alloc_left == 0)
-        return NULL;
-    if (alloc_left > 0)
-        alloc_left--;
-    return malloc(n);
-}
-
-static void *oom_realloc(void *p, size_t n, void *user)
-{
-    (void)user;
-    if (alloc_left == 0)
-        return NULL;
-    if (alloc_left > 0)
-        alloc_left--;
-    return realloc(p, n);
-}
-
-static void oom_free(void *p, void *user)
-{
-    (void)user;
-    free(p);
-}
+static test_failing oom; /* the shared failing allocator's state */
 
 /* Every call is rerun with its k-th allocation failing, k = 0, 1, ... until
  * it succeeds: each failure is SNIG_NOMEM, leaks nothing (ASan) and leaves
  * no file behind. */
 static void test_out_of_memory(void)
 {
-    snig_allocator a = {oom_malloc, oom_realloc, oom_free, NULL};
+    snig_allocator a = test_failing_allocator(&oom);
     snig_ctx *ctx = NULL;
     CHECK_OK(ctx, snig_ctx_new(&ctx, &a));
     snig_network *net = NULL, *back = NULL;
@@ -523,33 +502,33 @@ static void test_out_of_memory(void)
     snig_status st = SNIG_NOMEM;
     int calls = 0;
     for (long k = 0; st != SNIG_OK && k < 1000; k++, calls++) {
-        alloc_left = k;
+        oom.left = k;
         st = snig_network_save(ctx, net, pn);
-        alloc_left = -1;
+        oom.left = -1;
         CHECK(st == SNIG_OK || (st == SNIG_NOMEM && !test_file_exists(pn)));
         snig_clear_error(ctx);
     }
     st = SNIG_NOMEM;
     for (long k = 0; st != SNIG_OK && k < 1000; k++, calls++) {
-        alloc_left = k;
+        oom.left = k;
         st = snig__snb_save_inputs(ctx, in, pi, 8);
-        alloc_left = -1;
+        oom.left = -1;
         CHECK(st == SNIG_OK || (st == SNIG_NOMEM && !test_file_exists(pi)));
         snig_clear_error(ctx);
     }
     st = SNIG_NOMEM;
     for (long k = 0; st != SNIG_OK && k < 1000; k++, calls++) {
-        alloc_left = k;
+        oom.left = k;
         st = snig__snb_load_network(ctx, pn, NULL, &back);
-        alloc_left = -1;
+        oom.left = -1;
         CHECK(st == SNIG_OK || (st == SNIG_NOMEM && back == NULL));
         snig_clear_error(ctx);
     }
     st = SNIG_NOMEM;
     for (long k = 0; st != SNIG_OK && k < 1000; k++, calls++) {
-        alloc_left = k;
+        oom.left = k;
         st = snig__snb_load_inputs(ctx, pi, NULL, &inb);
-        alloc_left = -1;
+        oom.left = -1;
         CHECK(st == SNIG_OK || (st == SNIG_NOMEM && inb == NULL));
         snig_clear_error(ctx);
     }

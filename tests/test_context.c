@@ -1,5 +1,5 @@
-/* Contexts, status strings, messages, handle checks, and out-of-memory paths
- * (an allocator that fails after n allocations, like zlib's infcover). */
+/* Contexts, status strings, messages, handle checks, cancellation.  The
+ * out-of-memory paths of every public call are in test_nomem.c. */
 #include "testutil.h"
 
 #include "core/internal.h"
@@ -7,83 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct failing {
-    long left;     /* allocations that still succeed; < 0: all */
-    long live;     /* blocks not freed */
-} failing;
-
-static void *fail_malloc(size_t n, void *user)
-{
-    failing *f = user;
-    if (f->left == 0)
-        return NULL;
-    if (f->left > 0)
-        f->left--;
-    f->live++;
-    return malloc(n);
-}
-
-static void *fail_realloc(void *p, size_t n, void *user)
-{
-    failing *f = user;
-    if (f->left == 0)
-        return NULL;
-    if (f->left > 0)
-        f->left--;
-    if (p == NULL)
-        f->live++;
-    return realloc(p, n);
-}
-
-static void fail_free(void *p, void *user)
-{
-    failing *f = user;
-    if (p != NULL)
-        f->live--;
-    free(p);
-}
-
-/* Runs a small inference with the n-th allocation failing, for every n
- * until it succeeds: each run must fail cleanly (status NOMEM, no leak). */
-static void brutal_infer(void)
-{
-    for (long n = 0;; n++) {
-        failing f = {.left = -1};
-        snig_allocator a = {fail_malloc, fail_realloc, fail_free, &f};
-        snig_ctx *ctx = NULL;
-        CHECK_OK(ctx, snig_ctx_new(&ctx, &a));
-        snig_network *net = NULL;
-        snig_inputs *in = NULL;
-        snig_result *res = NULL;
-        CHECK_OK(ctx, test_random_network(ctx, 32, 3, 4, 0.5f, 0, 0, 0, 0, 7,
-                                          &net));
-        CHECK_OK(ctx, test_random_inputs(ctx, 32, 10, 0.3, 1.0f, 0, 0, 9, &in));
-        CHECK_OK(ctx, snig_network_set_bias(ctx, net, -0.1f));
-        snig_options opt;
-        snig_options_init(&opt);
-        opt.engine = "reference";
-        opt.keep_values = 1;
-        f.left = n;
-        snig_status st = snig_infer(ctx, net, in, &opt, &res);
-        f.left = -1;
-        CHECK(st == SNIG_OK || st == SNIG_NOMEM);
-        CHECK((st == SNIG_OK) == (res != NULL));
-        if (st == SNIG_NOMEM)
-            CHECK(strstr(snig_errmsg(ctx), "memory") != NULL);
-        snig_result_free(&res);
-        snig_inputs_free(&in);
-        snig_network_free(&net);
-        snig_ctx_free(&ctx);
-        CHECK(f.live == 0);
-        if (st == SNIG_OK)
-            break;
-        if (n > 1000) {
-            CHECK(!"inference never succeeded");
-            break;
-        }
-    }
-}
 
 int main(void)
 {
@@ -131,8 +54,9 @@ int main(void)
     CHECK(ctx == NULL);
 
     /* A failing allocation while making the context. */
-    failing f = {.left = 0};
-    snig_allocator a = {fail_malloc, fail_realloc, fail_free, &f};
+    test_failing f;
+    snig_allocator a = test_failing_allocator(&f);
+    f.left = 0;
     CHECK(snig_ctx_new(&ctx, &a) == SNIG_NOMEM && ctx == NULL);
 
     /* A cancelled context stops every engine with SNIG_CANCELLED and no
@@ -177,6 +101,5 @@ int main(void)
     snig_network_free(&net);
     snig_ctx_free(&ctx);
 
-    brutal_infer();
     return test_result("test_context");
 }

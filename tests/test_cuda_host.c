@@ -1,55 +1,91 @@
-/* The cuda engine's host side (cuda.c, worker.c: packing, saturation flags,
- * memory plan, batches fetched by one worker per GPU, duplicate rows, the
- * merge of results and row counts) on CPUs, over a fake GPU: the functions
- * of cuda_engine.h done on the host with the kernel's arithmetic (the host
- * emulation of pack.c) and the compaction rules of kernel.cu.  Compared
- * with the reference engine, values bit for bit.
+/* The cuda engine's host side (cuda.c, worker.c: prepare and release,
+ * packing, saturation flags, resident weights uploaded once per plan or
+ * streamed, memory plan, pageable memory when page-locking fails, batches
+ * fetched by one worker per GPU, duplicate rows, the merge of results and
+ * row counts, the figures recorded in the result) on CPUs, over a fake GPU:
+ * the functions of cuda_engine.h done on the host with the kernel's
+ * arithmetic (the host emulation of pack.c) and the compaction rules of
+ * kernel.cu.  Compared with the reference engine, values bit for bit (and
+ * in the fused order, categories).
  *
  * The engine's C files are compiled into this program, so their symbols
  * come from here and not from the library (which has them only when built
  * with CUDA, and then is not asked for them). */
+#define _POSIX_C_SOURCE 200809L   /* setenv */
 #include "testutil.h"
 
 #include "engine/cuda/cuda.c"
 #include "engine/cuda/worker.c"
 #include "engine/cuda/host/pack_math.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ a fake GPU */
 
 static int fake_gpus = 1;
+static int fake_pin_fails;       /* 1: page-locking refused */
 static atomic_int fake_runs;     /* batches run, all fake GPUs together */
 static atomic_int fake_retired;  /* rows that left all at 32 */
 static atomic_int fake_shared;   /* staged rows standing for several */
+static atomic_int fake_uploads;  /* weight copies to a GPU */
+static atomic_int fake_streamed; /* batches that read the host arena */
 
 int snig_cuda_count(void)
 {
     return fake_gpus;
 }
 
-int snig_cuda_describe(int dev, char *name, size_t name_len, uint64_t *free_b,
-                       uint64_t *total_b, char *err)
+int snig_cuda_describe(int dev, snig_cuda_props *p, char *err)
 {
     (void)err;
-    if (name != NULL && name_len > 0)
-        snprintf(name, name_len, "fake GPU %d", dev);
-    *free_b = *total_b = 1ull << 30;
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "fake \"GPU\" %d", dev);
+    p->free_b = p->total_b = 1ull << 30;
+    p->sms = 4;
+    p->smem_block = 227 * 1024;
+    p->smem_sm = 228 * 1024;
+    p->major = 9;
     return 0;
 }
 
 int snig_cuda_pinned_alloc(void **p, size_t bytes, char *err)
 {
-    *p = malloc(bytes ? bytes : 1);
+    *p = fake_pin_fails ? NULL : malloc(bytes ? bytes : 1);
     if (*p == NULL)
-        snprintf(err, SNIG_CUDA_ERRLEN, "fake: out of memory");
+        snprintf(err, SNIG_CUDA_ERRLEN, "fake: cannot page-lock");
     return *p != NULL ? 0 : -1;
 }
 
 void snig_cuda_pinned_free(void *p)
 {
     free(p);
+}
+
+int snig_cuda_device_alloc(int dev, uint64_t bytes, void **p, char *err)
+{
+    (void)dev;
+    *p = malloc(bytes ? bytes : 1);
+    if (*p == NULL)
+        snprintf(err, SNIG_CUDA_ERRLEN, "fake: out of device memory");
+    return *p != NULL ? 0 : -1;
+}
+
+void snig_cuda_device_free(int dev, void *p)
+{
+    (void)dev;
+    free(p);
+}
+
+int snig_cuda_upload(int dev, void *dst, const void *src, uint64_t bytes,
+                     char *err)
+{
+    (void)dev;
+    (void)err;
+    memcpy(dst, src, bytes);
+    atomic_fetch_add(&fake_uploads, 1);
+    return 0;
 }
 
 struct snig_cuda_dev {
@@ -92,6 +128,7 @@ int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
         return -1;
     d->s = *s;
     d->plan = *plan;
+    d->io.pinned = !fake_pin_fails;
     d->io.rowptr = malloc((b + 1) * sizeof *d->io.rowptr);
     d->io.mult = malloc(b * sizeof *d->io.mult);
     d->io.entries = malloc((plan->max_entries + 1) * sizeof *d->io.entries);
@@ -130,7 +167,8 @@ uint64_t snig_cuda_dev_bytes(const snig_cuda_dev *d)
 }
 
 /* The batch graph, step by step as the kernels do it. */
-int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz, char *err)
+int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz,
+                      double *graph_seconds, char *err)
 {
     const uint32_t n = d->s.neurons, layers = d->s.layers;
     snig_cuda_io *io = &d->io;
@@ -140,6 +178,13 @@ int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz, char *err)
         return -1;
     }
     atomic_fetch_add(&fake_runs, 1);
+    *graph_seconds = 0.001;
+    /* Resident: this GPU's uploaded copy; streamed: the host's arena. */
+    const unsigned char *weights = d->s.weights;
+    if (weights == NULL) {
+        weights = d->s.arena;
+        atomic_fetch_add(&fake_streamed, 1);
+    }
     memset(io->stats, 0, 2 * (size_t)layers * sizeof *io->stats);
     for (uint32_t q = 0; q < m; q++) {
         float *y = d->y + (size_t)q * n;
@@ -157,8 +202,8 @@ int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz, char *err)
         for (uint32_t t = 0; t < count; t++)
             memcpy(d->tin + (size_t)t * n, d->y + (size_t)d->list[t] * n,
                    n * sizeof *d->tin);
-        snig_pack_emulate(p, (const unsigned char *)d->s.arena + p->offset, n,
-                          64, d->tin, d->tout, count, d->acc, d->cursor);
+        snig_pack_emulate(p, weights + p->offset, n, 64, d->s.fused, d->tin,
+                          d->tout, count, d->acc, d->cursor);
         uint32_t kept = 0;
         for (uint32_t t = 0; t < count; t++) {
             const uint32_t pos = d->list[t];
@@ -194,19 +239,49 @@ int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz, char *err)
 
 /* ------------------------------------------------------------- the tests */
 
+/* A cap that leaves no room for resident weights but room for `batch` rows
+ * beside `buffers` streamed layer buffers (also when buffers >= layers). */
+static uint64_t streaming_cap(const snig_network *net, const snig_inputs *in,
+                              int buffers, uint32_t batch)
+{
+    uint64_t most = 0;
+    uint32_t *count = malloc(net->neurons * sizeof *count);
+    for (uint32_t l = 0; count != NULL && l < net->layers; l++) {
+        snig_pack_layer d;
+        const snig_layer *L = &net->layer[l];
+        int values = L->val && !snig_pack_uniform(L->val, L->nnz);
+        uint64_t slots = snig_pack_slots(net->neurons, L->nnz, L->col16,
+                                         L->col32, count);
+        CHECK(snig_pack_plan(&d, net->neurons, L->nnz, slots, values,
+                             L->has_bias && L->bias != NULL));
+        most = d.bytes > most ? d.bytes : most;
+    }
+    free(count);
+    uint32_t b = buffers > 0 ? (uint32_t)buffers : 2;
+    b = b > net->layers ? net->layers : b;
+    snig_cuda_layout lay;
+    snig_cuda_layout_make(&lay, net->neurons, net->layers, batch,
+                          snig_cuda_max_entries(in->rowptr, in->rows, batch),
+                          b * most);
+    return lay.total;
+}
+
+/* prepare, infer, release: what a plan does with the engine. */
 static snig_result *run_fake(snig_ctx *ctx, const snig_network *net,
                              const snig_inputs *in, const snig_options *o)
 {
-    snig_job job = {.ctx = ctx, .net = net, .layers = net->layers, .in = in,
+    snig_job job = {.ctx = ctx, .net = net, .layers = net->layers,
                     .opt = o, .bias = 0.0f};
     snig_official_bias(net->neurons, &job.bias);
     snig_result *res = NULL;
-    CHECK_OK(ctx, snig__result_new(ctx, in->rows, in->first_row, net->neurons,
-                                   net->layers, o->keep_values != 0, &res));
-    if (res == NULL)
-        return NULL;
     CHECK(snig_engine_cuda.supports(&job));
-    snig_status st = snig_engine_cuda.infer(&job, res);
+    snig_status st = snig_engine_cuda.prepare(&job, &job.prepared);
+    if (st == SNIG_OK)
+        st = snig__result_new(ctx, in->rows, in->first_row, net->neurons,
+                              net->layers, o->keep_values != 0, &res);
+    job.in = in;
+    if (st == SNIG_OK)
+        st = snig_engine_cuda.infer(&job, res);
     if (st == SNIG_OK)
         st = snig__result_finish(ctx, res);
     if (st != SNIG_OK) {
@@ -215,8 +290,28 @@ static snig_result *run_fake(snig_ctx *ctx, const snig_network *net,
         test_failures++;
         snig_result_free(&res);
     }
+    snig_engine_cuda.release(ctx, job.prepared);
     return res;
 }
+
+typedef struct variant {
+    uint32_t batch;
+    int gpus, shortcuts, buffers;
+    uint32_t cap_rows;   /* > 0: streamed, room for this many rows */
+    int fused, pin_fails;
+} variant;
+
+static const variant variants[] = {
+    {0, 1, 1, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0}, {7, 1, 1, 0, 0, 0, 0},
+    {5, 2, 1, 0, 0, 0, 0}, {0, 2, 0, 0, 0, 0, 0}, {0, 1, 1, 0, 9, 0, 0},
+    {3, 2, 1, 0, 5, 0, 0},
+    /* issue 10: B = 4 on few layers, batches of 8 (clamped to the layers) */
+    {8, 1, 1, 4, 8, 0, 0}, {0, 1, 0, 4, 8, 0, 0}, {0, 1, 1, 1, 6, 0, 0},
+    /* page-locking refused: pageable host memory, same answers */
+    {0, 1, 1, 0, 0, 0, 1}, {6, 1, 1, 2, 6, 0, 1},
+    /* the fused order */
+    {0, 1, 1, 0, 0, 1, 0}, {4, 2, 0, 2, 4, 1, 0},
+};
 
 static void compare(snig_ctx *ctx, const char *name, const snig_network *net,
                     const snig_inputs *in)
@@ -227,77 +322,135 @@ static void compare(snig_ctx *ctx, const char *name, const snig_network *net,
     opt.keep_values = 1;
     snig_result *want = NULL;
     CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &want));
-    struct {
-        uint32_t batch;
-        int gpus, shortcuts;
-        uint64_t cap;   /* 1: the packed bytes, forcing streaming */
-    } v[] = {{0, 1, 1, 0}, {0, 1, 0, 0}, {7, 1, 1, 0}, {5, 2, 1, 0},
-             {0, 2, 0, 0}, {0, 1, 1, 1}, {3, 2, 1, 1}};
-    for (size_t i = 0; want != NULL && i < sizeof v / sizeof *v; i++) {
+    for (size_t i = 0; want != NULL && i < sizeof variants / sizeof *variants;
+         i++) {
+        const variant *v = &variants[i];
         snig_options o;
         snig_options_init(&o);
         o.engine = "cuda";
         o.keep_values = 1;
-        o.batch = v[i].batch;
-        o.shortcuts = v[i].shortcuts;
-        fake_gpus = v[i].gpus;
-        if (v[i].cap) {
-            uint64_t total = 0;
-            uint32_t *count = malloc(net->neurons * sizeof *count);
-            for (uint32_t l = 0; l < net->layers; l++) {
-                snig_pack_layer d;
-                const snig_layer *L = &net->layer[l];
-                int values = L->val && !snig_pack_uniform(L->val, L->nnz);
-                uint64_t slots = snig_pack_slots(net->neurons, L->nnz,
-                                                 L->col16, L->col32, count);
-                CHECK(snig_pack_plan(&d, net->neurons, L->nnz, slots, values,
-                                     L->has_bias && L->bias != NULL));
-                total += d.bytes;
-            }
-            free(count);
-            o.gpu_memory = total;
-        }
+        o.batch = v->batch;
+        o.shortcuts = v->shortcuts;
+        o.weight_buffers = v->buffers;
+        fake_gpus = v->gpus;
+        fake_pin_fails = v->pin_fails;
+        if (v->cap_rows)
+            o.gpu_memory = streaming_cap(net, in, v->buffers, v->cap_rows);
+        if (v->fused)
+            setenv("SNIG_CUDA_ORDER", "fused", 1);
         atomic_store(&fake_runs, 0);
         atomic_store(&fake_retired, 0);
         atomic_store(&fake_shared, 0);
+        atomic_store(&fake_uploads, 0);
+        atomic_store(&fake_streamed, 0);
         snig_result *got = run_fake(ctx, net, in, &o);
+        unsetenv("SNIG_CUDA_ORDER");
+        fake_pin_fails = 0;
         if (got == NULL)
             continue;
-        uint64_t c1 = 0, c2 = 0, bad = 0;
-        const uint64_t *a = snig_result_categories(want, &c1);
-        const uint64_t *b = snig_result_categories(got, &c2);
-        CHECK(c1 == c2 && (c1 == 0 || memcmp(a, b, c1 * sizeof *a) == 0));
-        const uint64_t *la = snig_result_live_rows(want);
-        const uint64_t *lb = snig_result_live_rows(got);
-        CHECK(lb != NULL);
-        for (uint32_t l = 0; lb && l < net->layers; l++)
-            bad += la[l] != lb[l];
-        for (uint64_t r = 0; r < in->rows; r++) {
-            const float *ra = snig_result_row(want, r);
-            const float *rb = snig_result_row(got, r);
-            for (uint32_t j = 0; j < net->neurons; j++) {
-                float x = ra ? ra[j] : 0.0f, y = rb ? rb[j] : 0.0f;
-                bad += memcmp(&x, &y, sizeof x) != 0;
-            }
-        }
-        uint64_t batches = v[i].batch ? (in->rows + v[i].batch - 1) / v[i].batch
-                                      : 0;
+        char what[200];
+        snprintf(what, sizeof what, "%s, variant %zu", name, i);
+        /* Values bit for bit in the reference order. */
+        const test_compare how = {.exact = !v->fused, .tolerance = 1e-4f,
+                                  .live = 1};
+        CHECK(test_same_results(what, want, got, &how));
+        CHECK(snig_result_live_rows(got) != NULL);
+        uint64_t batches = v->batch ? (in->rows + v->batch - 1) / v->batch
+                                    : 0;
+        int runs = atomic_load(&fake_runs);
         if (batches)
-            CHECK((uint64_t)atomic_load(&fake_runs) == batches);
+            CHECK((uint64_t)runs == batches);
+        /* Resident: one upload per GPU at prepare, nothing streamed;
+         * streamed: no upload, every batch reads the host arena. */
+        if (v->cap_rows)
+            CHECK(atomic_load(&fake_uploads) == 0 &&
+                  atomic_load(&fake_streamed) == runs);
+        else
+            CHECK(atomic_load(&fake_uploads) == v->gpus &&
+                  atomic_load(&fake_streamed) == 0);
         /* The shortcuts happen exactly when they are on (every 4th input
          * row repeats the one before; uniform weights 2 saturate rows). */
-        CHECK((atomic_load(&fake_shared) > 0) == (v[i].shortcuts != 0));
+        CHECK((atomic_load(&fake_shared) > 0) == (v->shortcuts != 0));
         if (strcmp(name, "saturating") == 0)
-            CHECK((atomic_load(&fake_retired) > 0) == (v[i].shortcuts != 0));
-        if (bad || c1 != c2)
-            fprintf(stderr, "%s, variant %zu: categories %llu vs %llu, %llu "
-                    "differences\n", name, i, (unsigned long long)c1,
-                    (unsigned long long)c2, (unsigned long long)bad);
-        CHECK(bad == 0);
+            CHECK((atomic_load(&fake_retired) > 0) == (v->shortcuts != 0));
+        /* The figures a program reads back: JSON, the fake's times. */
+        const char *info = snig_result_engine_info(got);
+        CHECK(snig_result_kernel_seconds(got) >= 0.001 * runs / v->gpus);
+        CHECK(strstr(info, v->cap_rows ? "\"weights\": \"streamed\""
+                                       : "\"weights\": \"resident\"") != NULL);
+        CHECK(strstr(info, v->pin_fails ? "\"host_pinned\": false"
+                                        : "\"host_pinned\": true") != NULL);
+        CHECK(strstr(info, v->fused ? "\"order\": \"fused\""
+                                    : "\"order\": \"reference\"") != NULL);
+        CHECK(strstr(info, "\"gpu\": \"fake _GPU_ 0\"") != NULL);
         snig_result_free(&got);
     }
     snig_result_free(&want);
     fake_gpus = 1;
+}
+
+/* One plan, several batches of inputs, from several threads at once: infer
+ * reads the prepared state only. */
+typedef struct shared_plan {
+    const snig_job *job;
+    const snig_inputs *in;
+    snig_result *res;
+    snig_status st;
+} shared_plan;
+
+static void *infer_thread(void *arg)
+{
+    shared_plan *sp = arg;
+    snig_ctx *ctx = NULL;
+    sp->st = snig_ctx_new(&ctx, NULL);
+    snig_job job = *sp->job;
+    job.ctx = ctx;
+    job.in = sp->in;
+    if (sp->st == SNIG_OK)
+        sp->st = snig__result_new(ctx, sp->in->rows, 0, job.net->neurons,
+                                  job.layers, false, &sp->res);
+    if (sp->st == SNIG_OK)
+        sp->st = snig_engine_cuda.infer(&job, sp->res);
+    if (sp->st == SNIG_OK)
+        sp->st = snig__result_finish(ctx, sp->res);
+    snig_ctx_free(&ctx);
+    return NULL;
+}
+
+static void concurrent(snig_ctx *ctx, const snig_network *net,
+                       const snig_inputs *in)
+{
+    snig_options o;
+    snig_options_init(&o);
+    o.engine = "cuda";
+    o.batch = 6;
+    snig_job job = {.ctx = ctx, .net = net, .layers = net->layers, .opt = &o,
+                    .bias = -0.3f};
+    CHECK_OK(ctx, snig_engine_cuda.prepare(&job, &job.prepared));
+    snig_result *want = NULL;
+    snig_options ro;
+    snig_options_init(&ro);
+    ro.engine = "reference";
+    CHECK_OK(ctx, snig_infer(ctx, net, in, &ro, &want));
+    shared_plan sp[3];
+    pthread_t th[3];
+    for (int t = 0; t < 3; t++) {
+        sp[t] = (shared_plan){.job = &job, .in = in};
+        CHECK(pthread_create(&th[t], NULL, infer_thread, &sp[t]) == 0);
+    }
+    for (int t = 0; t < 3; t++) {
+        pthread_join(th[t], NULL);
+        CHECK(sp[t].st == SNIG_OK);
+        uint64_t c1 = 0, c2 = 0;
+        const uint64_t *a = snig_result_categories(want, &c1);
+        const uint64_t *b = sp[t].res ? snig_result_categories(sp[t].res, &c2)
+                                      : NULL;
+        CHECK(b != NULL && c1 == c2 &&
+              (c1 == 0 || memcmp(a, b, c1 * sizeof *a) == 0));
+        snig_result_free(&sp[t].res);
+    }
+    snig_result_free(&want);
+    snig_engine_cuda.release(ctx, job.prepared);
 }
 
 static void errors(snig_ctx *ctx, const snig_network *net,
@@ -306,32 +459,46 @@ static void errors(snig_ctx *ctx, const snig_network *net,
     snig_options o;
     snig_options_init(&o);
     o.engine = "cuda";
-    snig_job job = {.ctx = ctx, .net = net, .layers = net->layers, .in = in,
+    snig_job job = {.ctx = ctx, .net = net, .layers = net->layers, .in = NULL,
                     .opt = &o, .bias = -0.3f};
-    snig_result *res = NULL;
-    CHECK_OK(ctx, snig__result_new(ctx, in->rows, 0, net->neurons,
-                                   net->layers, false, &res));
+    void *prepared = NULL;
     o.gpu_memory = 100;   /* nothing fits */
-    CHECK(snig_engine_cuda.infer(&job, res) == SNIG_NOMEM);
-    CHECK(strstr(snig_errmsg(ctx), "GPU memory") != NULL);
+    CHECK(snig_engine_cuda.prepare(&job, &prepared) == SNIG_NOMEM);
+    CHECK(prepared == NULL && strstr(snig_errmsg(ctx), "GPU memory") != NULL);
     snig_clear_error(ctx);
     o.gpu_memory = 0;
     o.gpus = 3;           /* more than present */
-    CHECK(snig_engine_cuda.infer(&job, res) == SNIG_USAGE);
+    CHECK(snig_engine_cuda.prepare(&job, &prepared) == SNIG_USAGE);
     snig_clear_error(ctx);
     o.gpus = 0;
     fake_gpus = 0;        /* no GPU */
     CHECK(!snig_engine_cuda.available());
-    CHECK(snig_engine_cuda.infer(&job, res) == SNIG_UNSUPPORTED);
+    CHECK(snig_engine_cuda.prepare(&job, &prepared) == SNIG_UNSUPPORTED);
     snig_clear_error(ctx);
     fake_gpus = 1;
+    /* A batch too large for the memory left: refused at infer. */
+    o.gpu_memory = streaming_cap(net, in, 2, 2);
+    o.batch = (uint32_t)in->rows;
+    CHECK_OK(ctx, snig_engine_cuda.prepare(&job, &prepared));
+    snig_result *res = NULL;
+    CHECK_OK(ctx, snig__result_new(ctx, in->rows, 0, net->neurons,
+                                   net->layers, false, &res));
+    job.in = in;
+    job.prepared = prepared;
+    CHECK(snig_engine_cuda.infer(&job, res) == SNIG_NOMEM);
+    CHECK(strstr(snig_errmsg(ctx), "--batch") != NULL);
+    snig_clear_error(ctx);
     snig_result_free(&res);
+    snig_engine_cuda.release(ctx, prepared);
+    snig_engine_cuda.release(ctx, NULL);   /* nothing prepared: no-op */
 }
 
 int main(void)
 {
     snig_ctx *ctx = NULL;
     CHECK_OK(ctx, snig_ctx_new(&ctx, NULL));
+    unsetenv("SNIG_CUDA_ORDER");
+    unsetenv("SNIG_CUDA_SECTION");
     struct {
         uint32_t n, layers, k;
         float wmax, uniform;
@@ -339,7 +506,9 @@ int main(void)
     } cases[] = {
         {128, 6, 8, 0.5f, 0.0f, 1},    /* signed weights, per-neuron bias */
         {64, 8, 32, 0.0f, 2.0f, 0},    /* saturating: rows retire */
+        {96, 3, 8, 0.5f, 0.0f, 1},     /* 3 layers: B = 4 is clamped */
     };
+    const char *names[] = {"signed", "saturating", "three layers"};
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         snig_network *net = NULL;
         snig_inputs *in = NULL;
@@ -353,9 +522,11 @@ int main(void)
         if (net != NULL && in != NULL) {
             if (!cases[c].per_neuron)
                 CHECK_OK(ctx, snig_network_set_bias(ctx, net, -0.3f));
-            compare(ctx, c == 0 ? "signed" : "saturating", net, in);
-            if (c == 0)
+            compare(ctx, names[c], net, in);
+            if (c == 0) {
                 errors(ctx, net, in);
+                concurrent(ctx, net, in);
+            }
         }
         snig_inputs_free(&in);
         snig_network_free(&net);

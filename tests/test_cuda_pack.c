@@ -18,7 +18,8 @@ typedef struct packed {
     uint64_t bytes;
 } packed;
 
-static void pack_network(const snig_network *net, float bias, packed *p)
+static void pack_network(const snig_network *net, float bias, int fused,
+                         packed *p)
 {
     const uint32_t n = net->neurons, layers = net->layers;
     uint32_t *cursor = malloc(n * sizeof *cursor);
@@ -41,7 +42,7 @@ static void pack_network(const snig_network *net, float bias, packed *p)
         const snig_layer *L = &net->layer[l];
         snig_pack_fill(&p->d[l], n, L->rowptr, L->col16, L->col32, L->val,
                        L->uniform, L->has_bias ? L->bias : NULL,
-                       L->has_bias ? L->bias_value : bias,
+                       L->has_bias ? L->bias_value : bias, fused,
                        p->arena + p->d[l].offset, cursor);
     }
     free(cursor);
@@ -89,18 +90,28 @@ static void check_layout(const snig_network *net, const packed *p)
     }
 }
 
-/* Runs the packed layers with the host emulation of the kernel and
- * compares with the reference engine's final values, bit for bit. */
+/* Both orders over several section sizes. */
+static void check_orders(snig_ctx *ctx, const snig_network *net,
+                         const snig_inputs *in, uint32_t layers,
+                         const uint32_t *sections, size_t count);
+
+/* Runs the packed layers with the host emulation of the kernel: in the
+ * reference order compares with the reference engine's final values, bit
+ * for bit; in the fused order with the first fused run's values (the same
+ * for every section size: the tiling does not change the values) and the
+ * reference engine's categories. */
+static float *fused_values;
+
 static void check_emulation(snig_ctx *ctx, const snig_network *net,
                             const snig_inputs *in, uint32_t layers,
-                            uint32_t section)
+                            uint32_t section, int fused)
 {
     const uint32_t n = net->neurons;
     const uint64_t rows = in->rows;
     packed p;
     float bias = 0.0f;
     snig_official_bias(n, &bias);
-    pack_network(net, bias, &p);
+    pack_network(net, bias, fused, &p);
     float *y = calloc(rows * n, sizeof *y), *z = calloc(rows * n, sizeof *z);
     float *acc = malloc((size_t)n * 4 * sizeof *acc);
     uint32_t *cursor = malloc(n * sizeof *cursor);
@@ -108,8 +119,8 @@ static void check_emulation(snig_ctx *ctx, const snig_network *net,
         for (uint64_t k = in->rowptr[r]; k < in->rowptr[r + 1]; k++)
             y[r * n + in->col[k]] = in->val[k];
     for (uint32_t l = 0; l < layers; l++) {
-        snig_pack_emulate(&p.d[l], p.arena + p.d[l].offset, n, section, y, z,
-                          (uint32_t)rows, acc, cursor);
+        snig_pack_emulate(&p.d[l], p.arena + p.d[l].offset, n, section,
+                          fused, y, z, (uint32_t)rows, acc, cursor);
         float *t = y;
         y = z;
         z = t;
@@ -122,16 +133,28 @@ static void check_emulation(snig_ctx *ctx, const snig_network *net,
     snig_result *res = NULL;
     CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &res));
     uint64_t bad = 0;
+    if (fused && fused_values == NULL) {
+        fused_values = malloc(rows * n * sizeof *fused_values);
+        memcpy(fused_values, y, rows * n * sizeof *fused_values);
+    }
     for (uint64_t r = 0; res != NULL && r < rows; r++) {
         const float *want = snig_result_row(res, r);
+        int alive = 0;
         for (uint32_t j = 0; j < n; j++) {
             float w = want ? want[j] : 0.0f;
-            bad += memcmp(&w, &y[r * n + j], sizeof w) != 0;
+            alive |= y[r * n + j] != 0.0f;
+            if (fused)
+                bad += memcmp(&fused_values[r * n + j], &y[r * n + j],
+                              sizeof w) != 0;
+            else
+                bad += memcmp(&w, &y[r * n + j], sizeof w) != 0;
         }
+        bad += alive != (want != NULL);   /* the categories */
     }
     if (bad)
-        fprintf(stderr, "n=%u layers=%u section=%u: %llu values differ\n", n,
-                layers, section, (unsigned long long)bad);
+        fprintf(stderr, "n=%u layers=%u section=%u fused=%d: %llu values "
+                "differ\n", n, layers, section, fused,
+                (unsigned long long)bad);
     CHECK(bad == 0);
     snig_result_free(&res);
     free(cursor);
@@ -140,6 +163,17 @@ static void check_emulation(snig_ctx *ctx, const snig_network *net,
     free(y);
     free(p.arena);
     free(p.d);
+}
+
+static void check_orders(snig_ctx *ctx, const snig_network *net,
+                         const snig_inputs *in, uint32_t layers,
+                         const uint32_t *sections, size_t count)
+{
+    for (int fused = 0; fused < 2; fused++)
+        for (size_t s = 0; s < count; s++)
+            check_emulation(ctx, net, in, layers, sections[s], fused);
+    free(fused_values);
+    fused_values = NULL;
 }
 
 static void test_random(snig_ctx *ctx)
@@ -152,15 +186,14 @@ static void test_random(snig_ctx *ctx)
     CHECK_OK(ctx, test_random_inputs(ctx, 128, 37, 0.1, 4.0f, 5, 7, 12, &in));
     if (net != NULL && in != NULL) {
         packed p;
-        pack_network(net, 0.0f, &p);
+        pack_network(net, 0.0f, 0, &p);
         check_layout(net, &p);
         for (uint32_t l = 0; l < net->layers; l++)
             CHECK(p.d[l].val_off != 0 && p.d[l].bias_off != 0);
         free(p.arena);
         free(p.d);
         const uint32_t sections[] = {16, 40, 128, 256};
-        for (size_t s = 0; s < sizeof sections / sizeof *sections; s++)
-            check_emulation(ctx, net, in, net->layers, sections[s]);
+        check_orders(ctx, net, in, net->layers, sections, 4);
     }
     snig_inputs_free(&in);
     snig_network_free(&net);
@@ -171,11 +204,12 @@ static void test_random(snig_ctx *ctx)
     CHECK_OK(ctx, test_random_inputs(ctx, 100, 11, 0.2, 2.0f, 0, 0, 17, &in));
     if (net != NULL && in != NULL) {
         packed p;
-        pack_network(net, 0.0f, &p);
+        pack_network(net, 0.0f, 0, &p);
         check_layout(net, &p);
         free(p.arena);
         free(p.d);
-        check_emulation(ctx, net, in, net->layers, 32);
+        const uint32_t sections[] = {32, 7};
+        check_orders(ctx, net, in, net->layers, sections, 2);
     }
     snig_inputs_free(&in);
     snig_network_free(&net);
@@ -187,15 +221,18 @@ static void test_random(snig_ctx *ctx)
     if (net != NULL && in != NULL) {
         CHECK_OK(ctx, snig_network_set_bias(ctx, net, -0.3f));
         packed p;
-        pack_network(net, 0.0f, &p);
-        check_layout(net, &p);
-        for (uint32_t l = 0; l < net->layers; l++)
-            CHECK(p.d[l].val_off == 0 && p.d[l].bias_off == 0 &&
-                  p.d[l].uniform == 2.0f && p.d[l].bias_scalar == -0.3f &&
-                  p.d[l].maps_saturated == 1);
-        free(p.arena);
-        free(p.d);
-        check_emulation(ctx, net, in, net->layers, 16);
+        for (int fused = 0; fused < 2; fused++) {
+            pack_network(net, 0.0f, fused, &p);
+            check_layout(net, &p);
+            for (uint32_t l = 0; l < net->layers; l++)
+                CHECK(p.d[l].val_off == 0 && p.d[l].bias_off == 0 &&
+                      p.d[l].uniform == 2.0f && p.d[l].bias_scalar == -0.3f &&
+                      p.d[l].maps_saturated == 1);
+            free(p.arena);
+            free(p.d);
+        }
+        const uint32_t sections[] = {16};
+        check_orders(ctx, net, in, net->layers, sections, 1);
     }
     snig_inputs_free(&in);
     snig_network_free(&net);
@@ -206,7 +243,7 @@ static void test_random(snig_ctx *ctx)
     if (net != NULL) {
         CHECK_OK(ctx, snig_network_set_bias(ctx, net, 0.5f));
         packed p;
-        pack_network(net, 0.0f, &p);
+        pack_network(net, 0.0f, 0, &p);
         CHECK(p.d[0].maps_saturated == 0 && p.d[1].maps_saturated == 0);
         free(p.arena);
         free(p.d);
@@ -233,12 +270,13 @@ static void test_official(snig_ctx *ctx)
         float bias = 0.0f;
         CHECK(snig_official_bias(1024, &bias));
         packed p;
-        pack_network(net, bias, &p);
+        pack_network(net, bias, 0, &p);
         for (uint32_t l = 0; l < net->layers; l++)
             CHECK(p.d[l].maps_saturated == 1 && p.d[l].val_off == 0);
         free(p.arena);
         free(p.d);
-        check_emulation(ctx, net, in, 10, 256);
+        const uint32_t sections[] = {256, 100};
+        check_orders(ctx, net, in, 10, sections, 2);
     }
     snig_inputs_free(&in);
     snig_network_free(&net);
@@ -253,8 +291,9 @@ static void test_dedup(snig_ctx *ctx)
     const uint32_t first = 3, count = 40;
     uint32_t rep_of[40], reps[40], mult[40];
     uint32_t *table = malloc(snig_dedup_table_size(count) * sizeof *table);
+    uint64_t hash[40];
     uint32_t m = snig_dedup_rows(in->rowptr, in->col, in->val, first, count,
-                                 1, rep_of, reps, mult, table);
+                                 1, rep_of, reps, mult, table, hash, 3);
     CHECK(m < count);   /* every 4th row repeats its predecessor */
     uint32_t total = 0;
     for (uint32_t q = 0; q < m; q++)
@@ -283,7 +322,7 @@ static void test_dedup(snig_ctx *ctx)
         }
     /* Off: every row is its own. */
     CHECK(snig_dedup_rows(in->rowptr, in->col, in->val, first, count, 0,
-                          rep_of, reps, mult, table) == count);
+                          rep_of, reps, mult, table, hash, 1) == count);
     CHECK(rep_of[7] == 7 && mult[7] == 1);
     free(table);
     snig_inputs_free(&in);
@@ -298,21 +337,26 @@ static void test_plan(void)
         rowptr[r] = 100 * r;
     const uint64_t layer = 70 * 1024, arena = 120 * layer;
     snig_cuda_plan p;
-    /* Plenty: resident, one batch of every row. */
-    CHECK(snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, arena, layer,
-                              1ull << 32, 0, 0, 1));
-    CHECK(p.resident && p.batch == ROWS && p.max_entries == 100 * ROWS);
+    snig_cuda_weights_plan w;
+    /* Plenty: resident, then one batch of every row. */
+    CHECK(snig_cuda_weights_choose(&w, 1024, 120, arena, layer, 1ull << 32,
+                                   0));
+    CHECK(w.resident && w.need > arena);
+    CHECK(snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 0,
+                              (1ull << 32) - arena, 0, 1));
+    CHECK(p.batch == ROWS && p.max_entries == 100 * ROWS);
     CHECK(p.layout.total <= (1ull << 32) && p.layout.weights == 0);
     CHECK(p.layout.y[1] >= p.layout.y[0] + (uint64_t)ROWS * 1024 * 4);
     /* Two GPUs: half the rows each. */
-    CHECK(snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, arena, layer,
-                              1ull << 32, 0, 0, 2));
+    CHECK(snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 0,
+                              (1ull << 32) - arena, 0, 2));
     CHECK(p.batch == ROWS / 2);
     /* The weights alone fill the cap: streamed through B buffers. */
-    CHECK(snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, arena, layer,
-                              arena, 0, 4, 1));
-    CHECK(!p.resident && p.buffers == 4 && p.batch > 0 && p.batch < ROWS);
-    CHECK(p.layout.total <= arena);
+    CHECK(snig_cuda_weights_choose(&w, 1024, 120, arena, layer, arena, 4));
+    CHECK(!w.resident && w.buffers == 4);
+    CHECK(snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 4 * layer, arena,
+                              0, 1));
+    CHECK(p.batch > 0 && p.batch < ROWS && p.layout.total <= arena);
     uint32_t most = p.batch;
     /* The largest batch: one row more does not fit. */
     snig_cuda_layout lay;
@@ -321,15 +365,32 @@ static void test_plan(void)
                           4 * layer);
     CHECK(lay.total > arena);
     /* A caller's batch is kept, or refused when it does not fit. */
-    CHECK(snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, arena, layer,
-                              1ull << 32, 64, 0, 1));
-    CHECK(p.resident && p.batch == 64 && p.max_entries == 6400);
-    CHECK(!snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, arena, layer,
-                               arena, most + 1, 4, 1));
-    /* Too small for anything. */
-    CHECK(!snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, arena, layer,
-                               layer, 0, 2, 1));
+    CHECK(snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 0, 1ull << 32, 64,
+                              1));
+    CHECK(p.batch == 64 && p.max_entries == 6400);
+    CHECK(!snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 4 * layer, arena,
+                               most + 1, 1));
+    /* More buffers than layers: as many as layers (issue 10's B = 4 on 3
+     * layers), and the rows still fit a cap made for them. */
+    CHECK(snig_cuda_weights_choose(&w, 1024, 3, 3 * layer, layer,
+                                   3 * layer + (1u << 20), 4));
+    CHECK(!w.resident && w.buffers == 3);
+    /* Too small for anything: the least it would take. */
+    CHECK(!snig_cuda_weights_choose(&w, 1024, 120, arena, layer, layer, 2));
+    CHECK(!w.resident && w.need > 2 * layer);
+    CHECK(!snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 2 * layer, layer,
+                               0, 1));
     CHECK(p.layout.total > layer);
+    /* Sections: 2 blocks per multiprocessor, or as asked, within limits. */
+    CHECK(snig_cuda_section(65536, 227 * 1024, 228 * 1024, 0) == 7168);
+    CHECK(snig_cuda_section(65536, 163 * 1024, 164 * 1024, 0) == 5120);
+    CHECK(snig_cuda_section(1024, 227 * 1024, 228 * 1024, 0) == 1024);
+    CHECK(snig_cuda_section(100, 227 * 1024, 228 * 1024, 0) == 100);
+    CHECK(snig_cuda_section(65536, 227 * 1024, 228 * 1024, 14000) == 14000);
+    CHECK(snig_cuda_section(65536, 227 * 1024, 228 * 1024, 99999) ==
+          227 * 1024 / 16);
+    CHECK(snig_cuda_section(65536, 48 * 1024, 64 * 1024, 2049) == 2048);
+    CHECK(snig_cuda_section(65, 48 * 1024, 64 * 1024, 0) == 68);
     /* Layers and sizes the 16-bit layout refuses. */
     snig_pack_layer d;
     CHECK(!snig_pack_plan(&d, 65537, 10, 10, 0, 0));

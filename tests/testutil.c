@@ -3,19 +3,33 @@
 #include "core/internal.h"
 #include "io/layer_build.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 int test_failures = 0;
+int test_skips = 0;
 
 int test_result(const char *name)
 {
-    if (test_failures)
+    if (test_failures) {
         fprintf(stderr, "%s: %d check(s) failed\n", name, test_failures);
-    else
-        printf("%s: all checks passed\n", name);
-    return test_failures ? 1 : 0;
+        return 1;
+    }
+    if (test_skips) {
+        printf("%s: %d part(s) skipped (see above), the rest passed: "
+               "reported as skipped\n", name, test_skips);
+        return TEST_SKIP;
+    }
+    printf("%s: all checks passed\n", name);
+    return 0;
+}
+
+void test_skip(const char *what, const char *why)
+{
+    printf("%s: skipped: %s\n", what, why);
+    test_skips++;
 }
 
 const char *test_write_file(int slot, const char *name, const char *text)
@@ -48,7 +62,9 @@ int test_have_official(const char *name)
         access(TEST_OFFICIAL_INPUTS, R_OK) == 0 &&
         access(TEST_OFFICIAL_TRUTH, R_OK) == 0)
         return 1;
-    printf("%s: no official data in %s: skipped\n", name, SNIG_SHARED_DATA);
+    char why[600];
+    snprintf(why, sizeof why, "no official data in %s", SNIG_SHARED_DATA);
+    test_skip(name, why);
     return 0;
 }
 
@@ -153,4 +169,142 @@ snig_status test_random_inputs(snig_ctx *ctx, uint32_t n, uint64_t rows,
     }
     *out = in;
     return SNIG_OK;
+}
+
+/* ------------------------------------------------------ failing allocator */
+
+static void *failing_malloc(size_t n, void *user)
+{
+    test_failing *f = user;
+    if (f->left == 0)
+        return NULL;
+    if (f->left > 0)
+        f->left--;
+    void *p = malloc(n);
+    if (p != NULL)
+        f->live++;
+    return p;
+}
+
+static void *failing_realloc(void *p, size_t n, void *user)
+{
+    test_failing *f = user;
+    if (f->left == 0)
+        return NULL;
+    if (f->left > 0)
+        f->left--;
+    void *q = realloc(p, n);
+    if (p == NULL && q != NULL)
+        f->live++;
+    return q;
+}
+
+static void failing_free(void *p, void *user)
+{
+    test_failing *f = user;
+    if (p != NULL)
+        f->live--;
+    free(p);
+}
+
+snig_allocator test_failing_allocator(test_failing *f)
+{
+    f->left = -1;
+    return (snig_allocator){failing_malloc, failing_realloc, failing_free, f};
+}
+
+void test_failing_start(test_failing *f) { f->left = f->fail_at; }
+void test_failing_stop(test_failing *f) { f->left = -1; }
+
+long test_nomem(const char *name, test_nomem_case fn, void *user,
+                long max_points)
+{
+    for (long n = 0; n < max_points; n++) {
+        test_failing f = {.fail_at = n};
+        snig_allocator a = test_failing_allocator(&f);
+        snig_ctx *ctx = NULL;
+        if (snig_ctx_new(&ctx, &a) != SNIG_OK) {
+            fprintf(stderr, "%s: no context\n", name);
+            test_failures++;
+            return n;
+        }
+        snig_status st = fn(ctx, &f, user);
+        test_failing_stop(&f);
+        int bad = 0;
+        if (st != SNIG_OK && st != SNIG_NOMEM) {
+            fprintf(stderr, "%s: allocation %ld failing: %s (%s), not "
+                    "\"out of memory\"\n", name, n, snig_status_str(st),
+                    snig_errmsg(ctx));
+            bad = 1;
+        } else if (st == SNIG_NOMEM &&
+                   strstr(snig_errmsg(ctx), "memory") == NULL) {
+            fprintf(stderr, "%s: allocation %ld failing: message \"%s\"\n",
+                    name, n, snig_errmsg(ctx));
+            bad = 1;
+        }
+        snig_ctx_free(&ctx);
+        if (f.live != 0) {
+            fprintf(stderr, "%s: allocation %ld failing: %ld block(s) not "
+                    "freed\n", name, n, f.live);
+            bad = 1;
+        }
+        test_failures += bad;
+        if (st == SNIG_OK || bad)
+            return n + 1;
+    }
+    fprintf(stderr, "%s: still failing after %ld allocation points\n", name,
+            max_points);
+    test_failures++;
+    return max_points;
+}
+
+/* ---------------------------------------------------------- comparisons */
+
+int test_same_results(const char *what, const snig_result *want,
+                      const snig_result *got, const test_compare *how)
+{
+    uint64_t cw = 0, cg = 0;
+    const uint64_t *a = snig_result_categories(want, &cw);
+    const uint64_t *b = snig_result_categories(got, &cg);
+    int same_cats = cw == cg && (cw == 0 || memcmp(a, b, cw * sizeof *a) == 0);
+    uint64_t bad_live = 0, bad_values = 0;
+    int no_live = 0;
+    uint32_t layers = snig_result_layers(want);
+    if (how->live) {
+        const uint64_t *lw = snig_result_live_rows(want);
+        const uint64_t *lg = snig_result_live_rows(got);
+        no_live = lw == NULL || lg == NULL ||
+                  snig_result_layers(got) != layers;
+        for (uint32_t l = 0; !no_live && l < layers; l++)
+            bad_live += lw[l] != lg[l];
+    }
+    int bad_madds = how->madds &&
+                    snig_result_madds(want) != snig_result_madds(got);
+    uint32_t width = snig_result_outputs(want);
+    int bad_width = width != snig_result_outputs(got);
+    uint64_t rows = want->rows < got->rows ? want->rows : got->rows;
+    for (uint64_t r = 0; !bad_width && r < rows; r++) {
+        const float *x = snig_result_row(want, r), *y = snig_result_row(got, r);
+        for (uint32_t j = 0; (x != NULL || y != NULL) && j < width; j++) {
+            float p = x ? x[j] : 0.0f, q = y ? y[j] : 0.0f;
+            if (how->exact ? memcmp(&p, &q, sizeof p) != 0
+                           : !(fabsf(p - q) <= how->tolerance * fabsf(p)))
+                bad_values++;
+        }
+    }
+    int ok = same_cats && !no_live && bad_live == 0 && !bad_madds &&
+             !bad_width && want->rows == got->rows && bad_values == 0;
+    if (!ok)
+        fprintf(stderr,
+                "%s: categories %llu vs %llu (%s), rows %llu vs %llu, "
+                "outputs %u vs %u, %llu value(s) and %llu live count(s) "
+                "differ%s%s\n",
+                what, (unsigned long long)cw, (unsigned long long)cg,
+                same_cats ? "same" : "DIFFERENT",
+                (unsigned long long)want->rows, (unsigned long long)got->rows,
+                width, snig_result_outputs(got),
+                (unsigned long long)bad_values, (unsigned long long)bad_live,
+                no_live ? ", live rows not counted" : "",
+                bad_madds ? ", multiply-adds differ" : "");
+    return ok;
 }

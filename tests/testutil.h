@@ -66,4 +66,53 @@ snig_status test_random_inputs(snig_ctx *ctx, uint32_t n, uint64_t rows,
                                uint32_t sat_every, uint64_t seed,
                                snig_inputs **in);
 
+/* ---- partial skips: a part of a test that cannot run here says so, and
+ *      test_result then exits 77 (CTest's skip) when nothing failed, so a
+ *      skip is never counted as a pass. */
+extern int test_skips;
+/* Says that `what` is skipped and why; counts it. */
+void test_skip(const char *what, const char *why);
+
+/* ---- a failing allocator (zlib's infcover, LAGraph's LG_BRUTAL): every
+ *      allocation goes through it; after `left` more allocations the next
+ *      ones fail. */
+typedef struct test_failing {
+    long left;      /* allocations that still succeed; < 0: all */
+    long live;      /* blocks allocated and not yet freed */
+    long fail_at;   /* test_nomem: the allocation that fails in this run */
+} test_failing;
+/* An allocator for snig_ctx_new whose state is f (f->left starts at -1). */
+snig_allocator test_failing_allocator(test_failing *f);
+/* Inside a test_nomem case: from here the fail_at-th allocation fails;
+ * test_failing_stop lets every allocation succeed again. */
+void test_failing_start(test_failing *f);
+void test_failing_stop(test_failing *f);
+
+/* A case of test_nomem: makes what it needs (allocations succeed), calls
+ * test_failing_start, makes the call under test, test_failing_stop, checks
+ * what it can, frees everything, and returns the call's status. */
+typedef snig_status (*test_nomem_case)(snig_ctx *ctx, test_failing *f,
+                                       void *user);
+/* Runs the case with a fresh context on the failing allocator, the n-th
+ * allocation after test_failing_start failing, for n = 0, 1, ... until it
+ * succeeds: every failure must be SNIG_NOMEM with a message about memory,
+ * and once the context is freed no block may be left.  Returns the number
+ * of failure points tried (a failure is recorded when it never succeeds
+ * within max_points). */
+long test_nomem(const char *name, test_nomem_case fn, void *user,
+                long max_points);
+
+/* ---- results of two engines (ggml's test-backend-ops) */
+typedef struct test_compare {
+    int exact;          /* final values bit for bit; else within tolerance */
+    float tolerance;    /* relative (|a - b| <= tol * max(|a|, 1e-30)) */
+    int live;           /* rows alive after each layer, when both count */
+    int madds;          /* the same multiply-add count */
+} test_compare;
+/* Compares `got` with `want` (the reference): categories exactly, then what
+ * `how` asks; with values kept, every final row.  Prints what differs,
+ * prefixed with `what`; returns 1 when they agree. */
+int test_same_results(const char *what, const snig_result *want,
+                      const snig_result *got, const test_compare *how);
+
 #endif

@@ -1,4 +1,5 @@
-/* snig convert: write a network or inputs in snig's binary format. */
+/* snig convert: write a network in snig's binary format, the official TSV
+ * layout or Matrix Market; inputs in snig's binary format. */
 #define _GNU_SOURCE
 #include "commands.h"
 
@@ -7,26 +8,31 @@
 #include <string.h>
 
 static const char convert_help[] =
-    "usage: snig convert (--network PATH | --input PATH) --out FILE [options]\n"
+    "usage: snig convert (--network PATH | --input PATH) --out PATH [options]\n"
     "\n"
-    "Writes snig's binary format (docs/FORMAT.md), atomically: the output\n"
-    "appears whole or not at all.\n"
+    "Writes snig's binary format, or a network as a folder of official TSV\n"
+    "layer files or of Matrix Market files (docs/FORMAT.md), atomically: the\n"
+    "output appears whole or not at all, also when interrupted.\n"
     "\n"
     "  --network PATH   layer files folder, neuronN.tar.gz, .mtx or .snb\n"
     "  --input PATH     sparse-images-N.tsv[.gz], .mtx or .snb\n"
-    "  --out FILE       the binary file to write\n"
+    "  --out PATH       the file (snb) or folder (tsv, mtx) to write\n"
+    "  --to FORMAT      snb (default), tsv (nN-lK.tsv files; nIxO-lK.tsv for\n"
+    "                   rectangular layers) or mtx (one .mtx per layer);\n"
+    "                   inputs: snb only\n"
     "  --layers L       networks: keep the first L layers (default: all)\n"
-    "  --bias B         networks: record this bias (default: the official\n"
-    "                   bias for N when there is one)\n"
+    "  --bias B         networks: record this bias (snb default: the official\n"
+    "                   bias for N when the input records none)\n"
     "  --neurons N      inputs: the column count when the file does not say\n";
 
 enum { OPT_NETWORK = 256, OPT_INPUT, OPT_OUT, OPT_LAYERS, OPT_BIAS,
-       OPT_NEURONS, OPT_HELP };
+       OPT_NEURONS, OPT_TO, OPT_HELP };
 
 static const struct option convert_options[] = {
     {"network", required_argument, NULL, OPT_NETWORK},
     {"input", required_argument, NULL, OPT_INPUT},
     {"out", required_argument, NULL, OPT_OUT},
+    {"to", required_argument, NULL, OPT_TO},
     {"layers", required_argument, NULL, OPT_LAYERS},
     {"bias", required_argument, NULL, OPT_BIAS},
     {"neurons", required_argument, NULL, OPT_NEURONS},
@@ -36,7 +42,7 @@ static const struct option convert_options[] = {
 
 int snig_cmd_convert(int argc, char **argv)
 {
-    const char *network = NULL, *input = NULL, *out = NULL;
+    const char *network = NULL, *input = NULL, *out = NULL, *to = "snb";
     snig_load_options lo;
     snig_load_options_init(&lo);
     float bias = 0.0f;
@@ -50,6 +56,7 @@ int snig_cmd_convert(int argc, char **argv)
         case OPT_NETWORK: network = optarg; break;
         case OPT_INPUT: input = optarg; break;
         case OPT_OUT: out = optarg; break;
+        case OPT_TO: to = optarg; break;
         case OPT_LAYERS:
             bad = cli_parse_u64("convert", "--layers", optarg, 1, UINT32_MAX, &v);
             lo.layers = (uint32_t)v;
@@ -74,6 +81,11 @@ int snig_cmd_convert(int argc, char **argv)
         return cli_usage_error("convert", "unexpected argument '%s'", argv[optind]);
     if ((network == NULL) == (input == NULL) || out == NULL)
         return cli_usage_error("convert", "give --out and one of --network or --input");
+    if (strcmp(to, "snb") != 0 && strcmp(to, "tsv") != 0 && strcmp(to, "mtx") != 0)
+        return cli_usage_error("convert", "--to %s: use snb, tsv or mtx", to);
+    if (input != NULL && strcmp(to, "snb") != 0)
+        return cli_usage_error("convert", "--to %s: inputs are written as snb "
+                               "only", to);
 
     snig_ctx *ctx = NULL;
     snig_network *net = NULL;
@@ -87,14 +99,18 @@ int snig_cmd_convert(int argc, char **argv)
         float recorded;
         if (snig_network_load(ctx, network, &lo, &net) != SNIG_OK)
             goto fail;
-        if (!has_bias && !snig_network_recorded_bias(net, &recorded))
+        /* The official layout has no bias: loading it gives the official
+         * one again, so only a given bias is recorded there. */
+        if (!has_bias && strcmp(to, "snb") == 0 &&
+            !snig_network_recorded_bias(net, &recorded))
             has_bias = snig_official_bias(snig_network_neurons(net), &bias);
         if (has_bias && snig_network_set_bias(ctx, net, bias) != SNIG_OK)
             goto fail;
-        if (snig_network_save(ctx, net, out) != SNIG_OK)
+        if (snig_network_export(ctx, net, to, out) != SNIG_OK)
             goto fail;
-        printf("wrote %s: network, %u neurons, %u layers, %llu edges (%.2f s)\n",
-               out, snig_network_neurons(net), snig_network_layers(net),
+        printf("wrote %s: network (%s), %u inputs, %u layers, %llu edges "
+               "(%.2f s)\n", out, to, snig_network_neurons(net),
+               snig_network_layers(net),
                (unsigned long long)snig_network_edges(net), snig_now() - t0);
     } else {
         if (snig_inputs_load(ctx, input, &lo, &in) != SNIG_OK)

@@ -241,35 +241,61 @@ static int parse_args(int argc, char **argv, run_args *a)
     return -1;
 }
 
+/* One JSON array of a per-layer counter (null when the engine did not count
+ * it). */
+static void print_u64_array(const char *key, const uint64_t *v, uint32_t n)
+{
+    printf(", \"%s\": ", key);
+    if (v == NULL) {
+        printf("null");
+        return;
+    }
+    for (uint32_t l = 0; l < n; l++)
+        printf("%s%llu", l ? ", " : "[", (unsigned long long)v[l]);
+    printf(n ? "]" : "[]");
+}
+
 static void print_json(const run_args *a, const snig_network *net,
                        uint64_t rows, const snig_result *res,
-                       double load_s, int passed)
+                       double load_s, double write_s, int passed)
 {
     uint64_t ncat = 0, edges = snig_result_edges(res);
     snig_result_categories(res, &ncat);
     double s = snig_result_seconds(res);
+    uint32_t layers = snig_result_layers(res);
     printf("{\"engine\": \"%s\", \"neurons\": %u, \"layers\": %u, "
            "\"inputs\": %llu, \"edges\": %llu, \"load_seconds\": %.6f, "
-           "\"prepare_seconds\": %.6f, \"infer_seconds\": %.6f, \"rate\": %.6e, \"categories\": %llu, "
-           "\"passed\": %s, \"madds\": %llu, \"shortcuts\": %s, \"rank_seconds\": [",
-           snig_result_engine(res), snig_network_neurons(net),
-           snig_result_layers(res), (unsigned long long)rows,
-           (unsigned long long)edges, load_s,
-           snig_result_prepare_seconds(res), s,
+           "\"prepare_seconds\": %.6f, \"infer_seconds\": %.6f, "
+           "\"write_seconds\": %.6f, \"rate\": %.6e, \"categories\": %llu, "
+           "\"passed\": %s, \"madds\": %llu, \"shortcuts\": %s, "
+           "\"threads\": %d, \"rank_seconds\": [",
+           snig_result_engine(res), snig_network_neurons(net), layers,
+           (unsigned long long)rows, (unsigned long long)edges, load_s,
+           snig_result_prepare_seconds(res), s, write_s,
            s > 0 ? (double)rows * (double)edges / s : 0.0,
            (unsigned long long)ncat,
            passed < 0 ? "null" : passed ? "true" : "false",
            (unsigned long long)snig_result_madds(res),
-           a->opt.shortcuts ? "true" : "false");
+           a->opt.shortcuts ? "true" : "false", a->opt.threads);
     for (int r = 0; r < snig_result_ranks(res); r++)
         printf("%s%.6f", r ? ", " : "", snig_result_rank_seconds(res, r));
-    printf("]}\n");
+    printf("]");
+    /* Per layer: where the time goes (seconds summed over threads), the rows
+     * still alive and the multiply-adds done. */
+    const double *ls = snig_result_layer_seconds(res);
+    printf(", \"layer_seconds\": ");
+    for (uint32_t l = 0; ls != NULL && l < layers; l++)
+        printf("%s%.9f", l ? ", " : "[", ls[l]);
+    printf(ls == NULL ? "null" : layers ? "]" : "[]");
+    print_u64_array("live_rows", snig_result_live_rows(res), layers);
+    print_u64_array("layer_madds", snig_result_layer_madds(res), layers);
+    printf("}\n");
 }
 
 static void print_text(const snig_network *net, uint64_t rows,
                        uint64_t nonzeros, const snig_result *res,
-                       double load_s, int passed, uint64_t missing,
-                       uint64_t extra)
+                       double load_s, double write_s, int passed,
+                       uint64_t missing, uint64_t extra)
 {
     uint64_t ncat = 0;
     snig_result_categories(res, &ncat);
@@ -284,6 +310,7 @@ static void print_text(const snig_network *net, uint64_t rows,
     printf("load        %.3f s\n", load_s);
     printf("prepare     %.3f s\n", snig_result_prepare_seconds(res));
     printf("inference   %.3f s\n", s);
+    printf("write       %.3f s\n", write_s);
     printf("rate        %.4e edges/s\n",
            s > 0 ? (double)rows * (double)edges / s : 0.0);
     printf("categories  %llu\n", (unsigned long long)ncat);
@@ -372,10 +399,12 @@ int snig_cmd_run(int argc, char **argv)
         warn_unused(&a, res, ranks);
     if (a.truth != NULL && rank == 0)
         passed = snig_check_truth(res, in, truth, ntruth, &missing, &extra);
+    double tw = snig_now();
     if (snig_dist_agree(ctx, a.out != NULL && rank == 0
                                  ? snig_result_write_categories(ctx, res, a.out)
                                  : SNIG_OK) != SNIG_OK)
         goto fail;
+    double write_s = snig_now() - tw;
     /* With --out - the categories took standard output: the report goes to
      * standard error. */
     int saved_stdout = -1;
@@ -386,9 +415,10 @@ int snig_cmd_run(int argc, char **argv)
             dup2(STDERR_FILENO, STDOUT_FILENO);
     }
     if (a.json && rank == 0)
-        print_json(&a, net, rows, res, load_s, passed);
+        print_json(&a, net, rows, res, load_s, write_s, passed);
     else if (rank == 0)
-        print_text(net, rows, nonzeros, res, load_s, passed, missing, extra);
+        print_text(net, rows, nonzeros, res, load_s, write_s, passed, missing,
+                   extra);
     if (a.truth != NULL && rank == 0)
         note_truth_subset(a.json ? stderr : stdout, in, rows, truth, ntruth);
     if (saved_stdout >= 0) {

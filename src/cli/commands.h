@@ -15,6 +15,7 @@ int snig_cmd_run(int argc, char **argv);
 int snig_cmd_convert(int argc, char **argv);
 int snig_cmd_info(int argc, char **argv);
 int snig_cmd_generate(int argc, char **argv);
+int snig_cmd_plot(int argc, char **argv);
 
 /* Helpers shared by the subcommands (cli_util.c). */
 /* Parses a whole decimal number; 0 on success, prints an error otherwise. */

@@ -15,6 +15,7 @@ static const struct {
     {"convert", snig_cmd_convert, "write a network or inputs in snig's binary format"},
     {"info", snig_cmd_info, "describe a network or input file, check its checksums"},
     {"generate", snig_cmd_generate, "make RadiX-Net networks and inputs from images"},
+    {"plot", snig_cmd_plot, "draw per-layer rows alive and seconds of 'run --json' outputs"},
 };
 
 static void usage(FILE *out)

@@ -92,13 +92,15 @@ typedef struct snig_layer {
     const float *bias;       /* NULL: every neuron has bias `bias_value` */
     float bias_value;
     bool has_bias;           /* bias recorded (binary) or set */
-    /* Checksum verification of a memory-mapped layer, done once, over the
-     * bytes [span, span + span_len) of the mapping. */
-    const void *span;
-    size_t span_len;
-    uint32_t checksum;
-    atomic_int verified;     /* 0 not yet, 1 good, -1 bad */
-    /* Owned arrays (NULL when the layer points into a mapping). */
+    /* A layer of a binary file loaded lazily (verify = 0) is read, checked
+     * and kept in memory by net->fetch the first time snig__layer_ready
+     * sees it: SNIG_LAYER_UNREAD, then SNIG_LAYER_READING (one thread reads
+     * it, the others wait), then SNIG_LAYER_GOOD, or minus the status of
+     * the failure (a negative number). */
+    atomic_int verified;
+    /* Until then, what waits in the file (for snig_network_layer_info). */
+    bool values_stored, bias_stored;
+    /* Owned arrays (the arrays may point into own_rowptr, one block). */
     void *own_rowptr, *own_col, *own_val, *own_bias;
 } snig_layer;
 
@@ -111,10 +113,17 @@ struct snig_network {
     bool index16;            /* every layer has col16 */
     snig_layer *layer;       /* layers entries */
     char *path;              /* for messages */
-    /* Backing mapping of a binary file, or NULL. */
-    void *map;
-    size_t map_len;
+    /* Where unread layers come from (a binary file), or NULL: fetch reads
+     * layer l into its owned arrays and checks its checksum and structure;
+     * source_free closes the source (io/snb_reader.c). */
+    void *source;
+    snig_status (*fetch)(snig_ctx *ctx, const snig_network *net, uint32_t l);
+    void (*source_free)(snig_ctx *net_ctx, void *source);
 };
+
+#define SNIG_LAYER_UNREAD 0
+#define SNIG_LAYER_GOOD 1
+#define SNIG_LAYER_READING 2
 
 /* Inputs: rows in CSR, 0-based columns, values as read. */
 struct snig_inputs {
@@ -158,6 +167,8 @@ struct snig_result {
     float *values_val;
     double seconds;
     double prepare_seconds;
+    double kernel_seconds;   /* engines that time their device work, else 0 */
+    char engine_info[768];   /* a JSON object of the engine's figures, or "" */
     int ranks;
     double *rank_seconds;    /* ranks entries */
 };
@@ -176,7 +187,7 @@ snig_status snig__result_finish(snig_ctx *ctx, snig_result *res);
  * net->neurons when layers == 0). */
 uint32_t snig__network_outputs(const snig_network *net, uint32_t layers);
 /* 1 when the first `layers` layers are the challenge's kind: every layer
- * N x N with the network's N, bias rule NONZERO, activation RELU_CAP. */
+ * N x N with the network's N, bias rule NONZERO, activation RELU_CAP 32. */
 bool snig__network_is_square(const snig_network *net, uint32_t layers);
 /* Sets a layer's shape and the challenge's rule (NONZERO, RELU_CAP 32). */
 void snig__layer_init(snig_layer *L, uint32_t n_in, uint32_t n_out);
@@ -188,12 +199,14 @@ snig_status snig__layer_check(snig_ctx *ctx, const snig_layer *L,
 
 /* ---- layer access for engines */
 
-/* Makes sure layer l is readable and its checksum holds (memory-mapped
- * networks verify lazily); also advises the kernel to page it in.  Thread
- * safe.  Engines call it from their weight-preparation task. */
+/* Makes sure layer l is in memory, its checksum holds and its structure is
+ * sound (snig__layer_check): binary files loaded with verify = 0 are read
+ * and checked here, once, the first time a layer is used.  Thread safe.
+ * Engines call it before they touch a layer. */
 snig_status snig__layer_ready(snig_ctx *ctx, const snig_network *net,
                               uint32_t l);
-/* Tells the kernel layer l may be dropped from memory (mapped networks). */
+/* Says the engine keeps its own copy of layer l now (a hint; layers read
+ * from a file stay in memory until the network is freed). */
 void snig__layer_release(const snig_network *net, uint32_t l);
 
 /* ---- clock */

@@ -2,12 +2,11 @@
  * arrays), accessors, bias, structure checks, lazy layer checks. */
 #define _DEFAULT_SOURCE
 #include "internal.h"
-#include "../io/checksum.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sched.h>
 
 void snig__layer_init(snig_layer *L, uint32_t n_in, uint32_t n_out)
 {
@@ -62,8 +61,8 @@ static void network_destroy(snig_network *net)
         snig__free(ctx, L->own_val);
         snig__free(ctx, L->own_bias);
     }
-    if (net->map != NULL)
-        munmap(net->map, net->map_len);
+    if (net->source_free != NULL)
+        net->source_free(ctx, net->source);
     snig__free(ctx, net->layer);
     snig__free(ctx, net->path);
     net->magic = 0;
@@ -114,7 +113,7 @@ bool snig__network_is_square(const snig_network *net, uint32_t layers)
         const snig_layer *L = &net->layer[l];
         if (L->n_in != net->neurons || L->n_out != net->neurons ||
             L->bias_rule != SNIG_BIAS_NONZERO ||
-            L->activation != SNIG_ACT_RELU_CAP)
+            L->activation != SNIG_ACT_RELU_CAP || L->cap != 32.0f)
             return false;
     }
     return true;
@@ -127,13 +126,17 @@ int snig_network_layer_info(const snig_network *net, uint32_t l,
         info == NULL)
         return 0;
     const snig_layer *L = &net->layer[l];
+    /* A layer not read yet (verify = 0) is described from the file's table:
+     * bias_value holds neuron 1's bias then. */
     *info = (snig_layer_info){
         .n_in = L->n_in, .n_out = L->n_out, .nnz = L->nnz,
         .bias_rule = (snig_bias_rule)L->bias_rule,
         .activation = (snig_activation)L->activation, .cap = L->cap,
-        .has_bias = L->has_bias, .per_neuron_bias = L->bias != NULL,
+        .has_bias = L->has_bias,
+        .per_neuron_bias = L->bias != NULL || L->bias_stored,
         .bias = L->bias != NULL ? L->bias[0] : L->bias_value,
-        .uniform_values = L->val == NULL, .uniform = L->uniform};
+        .uniform_values = L->val == NULL && !L->values_stored,
+        .uniform = L->uniform};
     return 1;
 }
 
@@ -142,6 +145,9 @@ int snig_network_recorded_bias(const snig_network *net, float *bias)
     if (!SNIG_VALID(net, SNIG_MAGIC_NETWORK) || net->layers == 0 ||
         !net->layer[0].has_bias)
         return 0;
+    if (net->layer[0].bias_stored && net->layer[0].bias == NULL)
+        (void)snig__layer_ready(NULL, net, 0); /* read it (a failure shows
+                                                  when an engine uses it) */
     const snig_layer *L = &net->layer[0];
     *bias = L->bias != NULL ? L->bias[0] : L->bias_value;
     return 1;
@@ -342,31 +348,33 @@ snig_status snig__layer_ready(snig_ctx *ctx, const snig_network *net,
 {
     snig_layer *L = &net->layer[l];
     int v = atomic_load(&L->verified);
-    if (v == 0) {
-        const void *start = L->span;
-        size_t len = L->span_len;
-        if (net->map != NULL) {
-            uintptr_t page = (uintptr_t)start & ~(uintptr_t)4095;
-            madvise((void *)page, len + ((uintptr_t)start - page), MADV_WILLNEED);
+    if (v == SNIG_LAYER_UNREAD || v == SNIG_LAYER_READING) {
+        int expect = SNIG_LAYER_UNREAD;
+        if (atomic_compare_exchange_strong(&L->verified, &expect,
+                                           SNIG_LAYER_READING)) {
+            /* This thread reads it; fetch reports its own failure. */
+            snig_status st = net->fetch != NULL ? net->fetch(ctx, net, l)
+                                                : SNIG_INTERNAL;
+            /* A bad layer keeps its status (as a negative number). */
+            atomic_store(&L->verified, st == SNIG_OK ? SNIG_LAYER_GOOD
+                                                     : -(int)st);
+            return st == SNIG_OK || net->fetch != NULL
+                       ? st
+                       : snig__error(ctx, st, "%s: layer %u: no source",
+                                     net->path, l + 1);
         }
-        v = snig__checksum(start, len) == L->checksum ? 1 : -1;
-        atomic_store(&L->verified, v);
+        while ((v = atomic_load(&L->verified)) == SNIG_LAYER_READING)
+            sched_yield();
     }
     if (v < 0)
-        return snig__error(ctx, SNIG_CORRUPT,
-                           "%s: layer %u: checksum mismatch (corrupt file)",
-                           net->path, l + 1);
+        return snig__error(ctx, (snig_status)-v, "%s: layer %u: %s (found "
+                           "when it was first read)", net->path, l + 1,
+                           snig_status_str((snig_status)-v));
     return SNIG_OK;
 }
 
 void snig__layer_release(const snig_network *net, uint32_t l)
 {
-    if (net->map == NULL || net->layer[l].span == NULL)
-        return;
-    const void *start = net->layer[l].span;
-    size_t len = net->layer[l].span_len;
-    uintptr_t page = ((uintptr_t)start + 4095) & ~(uintptr_t)4095;
-    uintptr_t end = ((uintptr_t)start + len) & ~(uintptr_t)4095;
-    if (end > page)
-        madvise((void *)page, end - page, MADV_DONTNEED);
+    (void)net;
+    (void)l;
 }

@@ -160,6 +160,18 @@ double snig_result_prepare_seconds(const snig_result *res)
     return SNIG_VALID(res, SNIG_MAGIC_RESULT) ? res->prepare_seconds : 0.0;
 }
 
+double snig_result_kernel_seconds(const snig_result *res)
+{
+    return SNIG_VALID(res, SNIG_MAGIC_RESULT) ? res->kernel_seconds : 0.0;
+}
+
+const char *snig_result_engine_info(const snig_result *res)
+{
+    return SNIG_VALID(res, SNIG_MAGIC_RESULT) && res->engine_info[0] != '\0'
+               ? res->engine_info
+               : "{}";
+}
+
 uint32_t snig_result_outputs(const snig_result *res)
 {
     return SNIG_VALID(res, SNIG_MAGIC_RESULT) ? res->neurons : 0;

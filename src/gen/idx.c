@@ -6,6 +6,9 @@
 #include <string.h>
 #include <zlib.h>
 
+/* The first allocation for the pixels; it doubles as the data comes. */
+#define IDX_FIRST_BYTES ((size_t)1 << 24)
+
 /* Reads up to n bytes; returns how many were read, or -1 on a read error. */
 static int64_t read_all(gzFile gz, void *buf, size_t n)
 {
@@ -86,16 +89,34 @@ snig_status snig__idx_read(snig_ctx *ctx, const char *path, snig_idx *out)
                          "in memory", path, dim[0], dim[1], dim[2]);
         goto cleanup;
     }
-    pixels = snig__malloc(ctx, (size_t)size);
-    if (pixels == NULL) {
-        st = SNIG_NOMEM;
-        goto cleanup;
+    /* The buffer grows with what the file holds, never to a size that only
+     * the header claims (a 16-byte file may announce gigabytes). */
+    size_t cap = size < IDX_FIRST_BYTES ? (size_t)size : IDX_FIRST_BYTES;
+    uint64_t have = 0;
+    pixels = snig__malloc(ctx, cap ? cap : 1);
+    for (;;) {
+        if (pixels == NULL) {
+            st = SNIG_NOMEM;
+            goto cleanup;
+        }
+        got = read_all(gz, pixels + have, cap - (size_t)have);
+        if (got < 0) {
+            st = read_error(ctx, path, gz);
+            goto cleanup;
+        }
+        have += (uint64_t)got;
+        if (have < cap || cap == size)
+            break;
+        size_t more = size - cap < cap ? (size_t)size : 2 * cap;
+        uint8_t *grown = snig__realloc(ctx, pixels, more);
+        if (grown == NULL) {
+            st = SNIG_NOMEM;
+            goto cleanup;
+        }
+        pixels = grown;
+        cap = more;
     }
-    got = read_all(gz, pixels, (size_t)size);
-    if (got < 0) {
-        st = read_error(ctx, path, gz);
-        goto cleanup;
-    }
+    got = (int64_t)have;
     if ((uint64_t)got < size) {
         st = snig__error(ctx, SNIG_FORMAT, "%s: truncated: the header says %u "
                          "images of %u x %u (%llu bytes) but only %lld bytes "

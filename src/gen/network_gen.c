@@ -52,8 +52,8 @@ snig_status snig_generate_network(snig_ctx *ctx, const snig_generate_options *o,
         st = SNIG_NOMEM;
         goto cleanup;
     }
-    st = as_tsv ? snig__tsvdir_open(ctx, path, n, &tsv)
-                : snig__snb_writer_open(ctx, path, n, o->layers, &snb);
+    st = as_tsv ? snig__tsvdir_open(ctx, path, 0, &tsv)
+                : snig__snb_writer_open(ctx, path, n, o->layers, n, &snb);
     if (st != SNIG_OK)
         goto cleanup;
     snig_layer L = {
@@ -65,6 +65,7 @@ snig_status snig_generate_network(snig_ctx *ctx, const snig_generate_options *o,
         .bias_value = bias,
         .has_bias = true,
     };
+    snig__layer_init(&L, n, n);
     atomic_init(&L.verified, 1);
     double start = snig__now();
     for (uint32_t l = 0; l < o->layers; l++) {

@@ -1,6 +1,7 @@
-/* Atomic TSV output of networks: a directory of layer files. */
+/* Atomic output of networks as a folder of layer files (tsv_out.h). */
 #define _DEFAULT_SOURCE
 #include "tsv_out.h"
+#include "../io/stale_tmp.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,9 +15,9 @@
 struct snig_tsvdir {
     snig_ctx *ctx;
     char *path, *tmp;
-    uint32_t neurons;
-    uint32_t written;        /* layer files made in tmp */
+    int mtx;
     uint32_t *colptr, *rows; /* the layer by column, for the official order */
+    size_t colptr_cap, rows_cap;
     char *buf;
 };
 
@@ -44,7 +45,59 @@ int snig__utoa(uint32_t v, char *buf)
     return n;
 }
 
-snig_status snig__tsvdir_open(snig_ctx *ctx, const char *path, uint32_t neurons,
+/* Makes PATH.tmp.PID.N with mkdir, so the umask decides its permissions
+ * (mkdtemp would make it 0700). */
+static snig_status make_tmp(snig_ctx *ctx, snig_tsvdir *w)
+{
+    size_t n = strlen(w->path) + 48;
+    w->tmp = snig__malloc(ctx, n);
+    if (w->tmp == NULL)
+        return SNIG_NOMEM;
+    for (unsigned k = 0; k < 1000; k++) {
+        snprintf(w->tmp, n, "%s.tmp.%ld.%u", w->path, (long)getpid(), k);
+        if (mkdir(w->tmp, 0777) == 0)
+            return SNIG_OK;
+        if (errno != EEXIST)
+            break;
+    }
+    return snig__error(ctx, SNIG_IO, "%s: cannot create a directory: %s",
+                       w->tmp, strerror(errno));
+}
+
+static void remove_tmp(snig_tsvdir *w)
+{
+    DIR *d = opendir(w->tmp);
+    if (d != NULL) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *file = join(w->ctx, w->tmp, "/");
+            char *full = file ? join(w->ctx, file, e->d_name) : NULL;
+            if (full != NULL)
+                unlink(full);
+            snig__free(w->ctx, full);
+            snig__free(w->ctx, file);
+        }
+        closedir(d);
+    }
+    rmdir(w->tmp);
+}
+
+static void tsvdir_free(snig_tsvdir *w, int remove)
+{
+    snig_ctx *ctx = w->ctx;
+    if (remove && w->tmp != NULL)
+        remove_tmp(w);
+    snig__free(ctx, w->rows);
+    snig__free(ctx, w->buf);
+    snig__free(ctx, w->colptr);
+    snig__free(ctx, w->tmp);
+    snig__free(ctx, w->path);
+    snig__free(ctx, w);
+}
+
+snig_status snig__tsvdir_open(snig_ctx *ctx, const char *path, int mtx,
                               snig_tsvdir **out)
 {
     snig_status st = SNIG_OK;
@@ -53,7 +106,7 @@ snig_status snig__tsvdir_open(snig_ctx *ctx, const char *path, uint32_t neurons,
     if (w == NULL)
         return SNIG_NOMEM;
     w->ctx = ctx;
-    w->neurons = neurons;
+    w->mtx = mtx;
     struct stat sb;
     if (stat(path, &sb) == 0) {
         DIR *d = S_ISDIR(sb.st_mode) ? opendir(path) : NULL;
@@ -70,66 +123,106 @@ snig_status snig__tsvdir_open(snig_ctx *ctx, const char *path, uint32_t neurons,
         }
     }
     w->path = join(ctx, path, "");
-    w->tmp = join(ctx, path, ".tmp.XXXXXX");
-    w->colptr = snig__malloc(ctx, ((size_t)neurons + 1) * sizeof *w->colptr);
     w->buf = snig__malloc(ctx, OUT_BUFFER);
-    if (w->path == NULL || w->tmp == NULL || w->colptr == NULL ||
-        w->buf == NULL) {
+    if (w->path == NULL || w->buf == NULL) {
         st = SNIG_NOMEM;
         goto cleanup;
     }
-    if (mkdtemp(w->tmp) == NULL) {
-        st = snig__error(ctx, SNIG_IO, "%s: cannot create a directory: %s",
-                         w->tmp, strerror(errno));
+    snig__stale_tmp_clean(path);
+    st = make_tmp(ctx, w);
+    if (st != SNIG_OK)
         goto cleanup;
-    }
     *out = w;
     w = NULL;
 cleanup:
     if (w != NULL) {
-        snig__free(ctx, w->buf);
-        snig__free(ctx, w->colptr);
         snig__free(ctx, w->tmp);
-        snig__free(ctx, w->path);
-        snig__free(ctx, w);
+        w->tmp = NULL;      /* not made: nothing to remove */
+        tsvdir_free(w, 0);
     }
     return st;
 }
 
-static char *layer_name(snig_tsvdir *w, const char *dir, uint32_t l)
+const char *snig__tsvdir_tmp(const snig_tsvdir *w)
 {
-    char name[64];
-    snprintf(name, sizeof name, "/n%u-l%u.tsv", w->neurons, l + 1);
-    return join(w->ctx, dir, name);
+    return w->tmp;
+}
+
+static char *layer_file(snig_tsvdir *w, const snig_layer *L, uint32_t l)
+{
+    char name[96];
+    const char *ext = w->mtx ? "mtx" : "tsv";
+    if (L->n_in == L->n_out)
+        snprintf(name, sizeof name, "/n%u-l%u.%s", L->n_in, l + 1, ext);
+    else
+        snprintf(name, sizeof name, "/n%ux%u-l%u.%s", L->n_in, L->n_out, l + 1,
+                 ext);
+    return join(w->ctx, w->tmp, name);
+}
+
+/* sep value "\n": the official "%.6e" when it reads back exactly. */
+static int format_value(char *out, size_t cap, char sep, float v)
+{
+    int n = snprintf(out, cap, "%c%.6e\n", sep, (double)v);
+    if (strtof(out + 1, NULL) != v)
+        n = snprintf(out, cap, "%c%.9g\n", sep, (double)v);
+    return n;
+}
+
+static snig_status grow(snig_tsvdir *w, uint32_t n_out, uint64_t nnz)
+{
+    if ((size_t)n_out + 1 > w->colptr_cap) {
+        snig__free(w->ctx, w->colptr);
+        w->colptr_cap = (size_t)n_out + 1;
+        w->colptr = snig__malloc(w->ctx, w->colptr_cap * sizeof *w->colptr);
+    }
+    if (nnz > w->rows_cap || w->rows == NULL) {
+        snig__free(w->ctx, w->rows);
+        w->rows_cap = nnz ? nnz : 1;
+        w->rows = snig__malloc(w->ctx, w->rows_cap * sizeof *w->rows);
+    }
+    return w->colptr == NULL || w->rows == NULL ? SNIG_NOMEM : SNIG_OK;
+}
+
+/* Transpose: the official files list each column's rows, ascending; so do
+ * the Matrix Market files. */
+static void by_column(snig_tsvdir *w, const snig_layer *L)
+{
+    uint32_t n_out = L->n_out;
+    memset(w->colptr, 0, ((size_t)n_out + 1) * sizeof *w->colptr);
+    for (uint64_t p = 0; p < L->nnz; p++)
+        w->colptr[(L->col16 ? L->col16[p] : L->col32[p]) + 1]++;
+    for (uint32_t j = 0; j < n_out; j++)
+        w->colptr[j + 1] += w->colptr[j];
+    /* rows[] holds the entry index: the row is found from it below. */
+    for (uint32_t i = 0; i < L->n_in; i++)
+        for (uint32_t p = L->rowptr[i]; p < L->rowptr[i + 1]; p++)
+            w->rows[w->colptr[L->col16 ? L->col16[p] : L->col32[p]]++] = p;
+    for (uint32_t j = n_out; j > 0; j--)
+        w->colptr[j] = w->colptr[j - 1];
+    w->colptr[0] = 0;
 }
 
 snig_status snig__tsvdir_layer(snig_tsvdir *w, uint32_t l, const snig_layer *L)
 {
     snig_ctx *ctx = w->ctx;
-    snig_status st = SNIG_OK;
-    uint32_t n = w->neurons;
+    snig_status st = grow(w, L->n_out, L->nnz);
     FILE *fp = NULL;
-    char *file = layer_name(w, w->tmp, l);
-    if (file == NULL)
+    uint32_t *row_of = NULL;
+    char *file = layer_file(w, L, l);
+    if (file == NULL || st != SNIG_OK) {
+        snig__free(ctx, file);
         return SNIG_NOMEM;
-    snig__free(ctx, w->rows);
-    w->rows = snig__malloc(ctx, (L->nnz ? L->nnz : 1) * sizeof *w->rows);
-    if (w->rows == NULL) {
+    }
+    row_of = snig__malloc(ctx, (L->nnz ? L->nnz : 1) * sizeof *row_of);
+    if (row_of == NULL) {
         st = SNIG_NOMEM;
         goto cleanup;
     }
-    /* Transpose: the official files list each column's rows, ascending. */
-    memset(w->colptr, 0, ((size_t)n + 1) * sizeof *w->colptr);
-    for (uint64_t p = 0; p < L->nnz; p++)
-        w->colptr[(L->col16 ? L->col16[p] : L->col32[p]) + 1]++;
-    for (uint32_t j = 0; j < n; j++)
-        w->colptr[j + 1] += w->colptr[j];
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < L->n_in; i++)
         for (uint32_t p = L->rowptr[i]; p < L->rowptr[i + 1]; p++)
-            w->rows[w->colptr[L->col16 ? L->col16[p] : L->col32[p]]++] = i;
-    for (uint32_t j = n; j > 0; j--)
-        w->colptr[j] = w->colptr[j - 1];
-    w->colptr[0] = 0;
+            row_of[p] = i;
+    by_column(w, L);
     fp = fopen(file, "wb");
     if (fp == NULL) {
         st = snig__error(ctx, SNIG_IO, "%s: cannot create: %s", file,
@@ -137,20 +230,27 @@ snig_status snig__tsvdir_layer(snig_tsvdir *w, uint32_t l, const snig_layer *L)
         goto cleanup;
     }
     setvbuf(fp, w->buf, _IOFBF, OUT_BUFFER);
-    char value[32];
-    int vlen = snprintf(value, sizeof value, "\t%.6e\n", (double)L->uniform);
-    for (uint32_t j = 0; j < n; j++) {
+    if (w->mtx)
+        fprintf(fp, "%%%%MatrixMarket matrix coordinate real general\n"
+                    "%% layer %u of a snig network: row i = input neuron, "
+                    "column j = output neuron\n%u %u %llu\n",
+                l + 1, L->n_in, L->n_out, (unsigned long long)L->nnz);
+    const char sep = w->mtx ? ' ' : '\t';
+    char value[48];
+    int vlen = format_value(value, sizeof value, sep, L->uniform);
+    for (uint32_t j = 0; j < L->n_out; j++) {
         char colbuf[12];
         int clen = snig__utoa(j + 1, colbuf);
-        for (uint32_t p = w->colptr[j]; p < w->colptr[j + 1]; p++) {
-            char line[64];
-            int len = snig__utoa(w->rows[p] + 1, line);
-            line[len++] = '\t';
+        for (uint32_t q = w->colptr[j]; q < w->colptr[j + 1]; q++) {
+            uint32_t p = w->rows[q];
+            char line[96];
+            int len = snig__utoa(row_of[p] + 1, line);
+            line[len++] = sep;
             memcpy(line + len, colbuf, (size_t)clen);
             len += clen;
             if (L->val != NULL) {
-                len += snprintf(line + len, sizeof line - (size_t)len,
-                                "\t%.6e\n", (double)L->val[p]);
+                len += format_value(line + len, sizeof line - (size_t)len, sep,
+                                    L->val[p]);
             } else {
                 memcpy(line + len, value, (size_t)vlen);
                 len += vlen;
@@ -158,40 +258,20 @@ snig_status snig__tsvdir_layer(snig_tsvdir *w, uint32_t l, const snig_layer *L)
             fwrite(line, 1, (size_t)len, fp);
         }
     }
-    if (ferror(fp) || fclose(fp) != 0) {
+    if (ferror(fp) | (fclose(fp) != 0)) {
         fp = NULL;
         st = snig__error(ctx, SNIG_IO, "%s: write failed: %s", file,
                          strerror(errno));
         goto cleanup;
     }
     fp = NULL;
-    if (l + 1 > w->written)
-        w->written = l + 1;
 cleanup:
+    /* A file left half-written is removed with the folder on abort. */
     if (fp != NULL)
         fclose(fp);
+    snig__free(ctx, row_of);
     snig__free(ctx, file);
     return st;
-}
-
-static void tsvdir_free(snig_tsvdir *w, int remove_tmp)
-{
-    snig_ctx *ctx = w->ctx;
-    if (remove_tmp) {
-        for (uint32_t l = 0; l < w->written; l++) {
-            char *file = layer_name(w, w->tmp, l);
-            if (file != NULL)
-                unlink(file);
-            snig__free(ctx, file);
-        }
-        rmdir(w->tmp);
-    }
-    snig__free(ctx, w->rows);
-    snig__free(ctx, w->buf);
-    snig__free(ctx, w->colptr);
-    snig__free(ctx, w->tmp);
-    snig__free(ctx, w->path);
-    snig__free(ctx, w);
 }
 
 snig_status snig__tsvdir_commit(snig_tsvdir **pw)

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "atomic_file.h"
+#include "stale_tmp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,6 +91,7 @@ static snig_status open_temporary(snig_ctx *ctx, snig_atomic_file *af,
     af->tmp = snig__malloc(ctx, n + 32);
     if (af->tmp == NULL)
         return SNIG_NOMEM;
+    snig__stale_tmp_clean(af->target);   /* temporaries of writers that died */
     snprintf(af->tmp, n + 32, "%s.tmp.%ld", af->target, (long)getpid());
     int fd = -1;
     for (int tries = 0; fd < 0 && tries < 2; tries++) {

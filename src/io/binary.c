@@ -2,6 +2,7 @@
  * describing any file snig reads (`snig info`). */
 #define _POSIX_C_SOURCE 200809L
 #include "binary.h"
+#include "readers.h"
 #include "snb_layout.h"
 
 #include <stdio.h>
@@ -18,15 +19,23 @@ snig_status snig_network_save(snig_ctx *ctx, const snig_network *net,
     if (!SNIG_VALID(net, SNIG_MAGIC_NETWORK) || path == NULL)
         return snig__error(ctx, SNIG_USAGE,
                            "snig_network_save: invalid network or path");
+    uint32_t widest = 1;
+    for (uint32_t l = 0; l < net->layers; l++)
+        if (net->layer[l].n_out > widest)
+            widest = net->layer[l].n_out;
     snig_snb_writer *w = NULL;
     snig_status st = snig__snb_writer_open(ctx, path, net->neurons,
-                                           net->layers, &w);
+                                           net->layers, widest, &w);
+    double start = snig__now();
     for (uint32_t l = 0; st == SNIG_OK && l < net->layers; l++) {
-        /* A mapped layer not yet verified is checked first: a corrupt layer
+        /* A layer not read yet is read and checked first: a corrupt layer
          * must not be copied under a fresh, valid checksum. */
-        st = snig__layer_ready(ctx, net, l);
+        st = snig__check_cancel(ctx);
+        if (st == SNIG_OK)
+            st = snig__layer_ready(ctx, net, l);
         if (st == SNIG_OK)
             st = snig__snb_writer_layer(w, &net->layer[l]);
+        snig__progress(ctx, "save", l + 1, net->layers, 0, start);
     }
     if (st == SNIG_OK)
         return snig__snb_writer_commit(&w);
@@ -45,6 +54,13 @@ snig_status snig_inputs_save(snig_ctx *ctx, const snig_inputs *in,
 
 /* ------------------------------------------------------------ info */
 
+static bool challenge_entry(const snb_file *f, const snb_entry *e)
+{
+    return e->n_in == f->h.neurons && e->n_out == f->h.neurons &&
+           e->bias_rule == SNIG_BIAS_NONZERO &&
+           e->activation == SNIG_ACT_RELU_CAP && e->cap == 32.0f;
+}
+
 static snig_status info_snb(snig_ctx *ctx, const char *path,
                             snig_file_info *info)
 {
@@ -55,6 +71,7 @@ static snig_status info_snb(snig_ctx *ctx, const char *path,
     bool network = f.h.kind == SNB_KIND_NETWORK;
     snprintf(info->kind, sizeof info->kind, "%s", network ? "network" : "inputs");
     snprintf(info->format, sizeof info->format, "snb");
+    info->version = (int)f.h.version;
     info->neurons = f.h.neurons;
     info->layers = network ? f.h.entries : 0;
     info->rows = network ? 0 : f.h.count;
@@ -62,30 +79,52 @@ static snig_status info_snb(snig_ctx *ctx, const char *path,
     info->index_bits = (int)f.h.index_bits;
     info->checksums_ok = 1;
     info->uniform_values = 1;
-    for (uint32_t k = 0; k < f.h.entries; k++) {
-        /* A NULL context: a bad layer is counted, not reported as an error. */
-        if (snig__snb_check_entry(NULL, &f, k, 1) != SNIG_OK)
-            info->checksums_ok = 0;
+    info->challenge_layers = network;
+    info->outputs = network && f.h.entries ? f.e[f.h.entries - 1].n_out : 0;
+    double start = snig__now();
+    for (uint32_t k = 0; k < f.h.entries && st == SNIG_OK; k++) {
         const snb_entry *e = &f.e[k];
         if (e->flags & SNB_FLAG_VALUES)
             info->uniform_values = 0;
         if (snb_bias_kind(e->flags) == SNB_BIAS_PER_NEURON)
             info->per_neuron_bias = 1;
-    }
-    if (network && f.h.entries > 0) {
-        const snb_entry *e = &f.e[0];
-        uint32_t bias = snb_bias_kind(e->flags);
-        info->has_bias = bias != SNB_BIAS_NONE;
-        info->bias = e->bias;
-        if (bias == SNB_BIAS_PER_NEURON) {
-            snb_span_layout s;
-            snig__snb_layer_layout(f.h.neurons, f.h.index_bits, e->nnz,
-                                   e->flags, &s);
-            memcpy(&info->bias, f.map + e->offset + s.bias, sizeof(float));
+        if (network && !challenge_entry(&f, e))
+            info->challenge_layers = 0;
+        st = snig__check_cancel(ctx);
+        unsigned char *span = NULL;
+        if (st == SNIG_OK)
+            st = snig__snb_load_span(ctx, &f, k, 1, &span);
+        if (st == SNIG_CANCELLED || st == SNIG_NOMEM)
+            break;
+        if (st != SNIG_OK) {
+            /* A damaged layer is described, not a failure of the call. */
+            if (info->checksums_ok)
+                snig__error_take(ctx, info->damage, sizeof info->damage);
+            else
+                snig__error_take(ctx, NULL, 0);
+            if (info->checksums_ok)
+                info->bad_entry = k + 1;
+            info->checksums_ok = 0;
+            st = SNIG_OK;
+            continue;
         }
+        if (network && k == 0) {
+            snig_layer L;
+            memset(&L, 0, sizeof L);
+            snig__snb_layer_view(&f, 0, span, &L);
+            info->has_bias = L.has_bias;
+            info->bias = L.bias != NULL ? L.bias[0] : L.bias_value;
+        }
+        snig__free(ctx, span);
+        snig__progress(ctx, "check", k + 1, f.h.entries, 0, start);
     }
-    snig__snb_close(ctx, &f, 0);
-    return SNIG_OK;
+    if (network && f.h.entries > 0 && info->bad_entry == 1) {
+        uint32_t bias = snb_bias_kind(f.e[0].flags);
+        info->has_bias = bias != SNB_BIAS_NONE;
+        info->bias = bias == SNB_BIAS_ONE ? f.e[0].bias : 0.0f;
+    }
+    snig__snb_close(ctx, &f);
+    return st;
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -110,7 +149,11 @@ static snig_status info_network(snig_ctx *ctx, const char *path,
     info->index_bits = net->index16 ? 16 : 32;
     info->has_bias = snig_network_recorded_bias(net, &info->bias);
     info->uniform_values = 1;
+    info->outputs = net->layers ? net->layer[net->layers - 1].n_out : 0;
+    info->challenge_layers = snig__network_is_square(net, net->layers);
     for (uint32_t l = 0; l < net->layers; l++) {
+        info->challenge_layers = info->challenge_layers &&
+                                 net->layer[l].cap == 32.0f;
         info->uniform_values = info->uniform_values && net->layer[l].val == NULL;
         info->per_neuron_bias = info->per_neuron_bias ||
                                 net->layer[l].bias != NULL;
@@ -153,10 +196,11 @@ static snig_status info_other(snig_ctx *ctx, const char *path, bool dir,
                               snig_file_info *info)
 {
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    unsigned n = 0, l = 0;
+    uint32_t n_in = 0, n_out = 0, k = 0;
+    int kind = 0;
     bool network = dir || ends_with(path, ".tar.gz") || ends_with(path, ".tgz") ||
                    ends_with(path, ".tar") ||
-                   sscanf(base, "n%u-l%u", &n, &l) == 2;
+                   snig__layer_name(base, &n_in, &n_out, &k, &kind);
     const char *format = dir ? "dir"
                          : strstr(base, ".tar") || ends_with(base, ".tgz") ? "tar.gz"
                          : strstr(base, ".mtx") ? "mtx"

@@ -22,10 +22,13 @@ snig_status snig__snb_load_inputs(snig_ctx *ctx, const char *path,
  * `path` by commit; abort (or a failed call) removes the temporary file. */
 typedef struct snig_snb_writer snig_snb_writer;
 
+/* neurons: layer 1's n_in; widest: the largest n_out of any layer (it
+ * decides the index width). */
 snig_status snig__snb_writer_open(snig_ctx *ctx, const char *path,
                                   uint32_t neurons, uint32_t layers,
-                                  snig_snb_writer **w);
-/* Appends the next layer (its arrays as in snig_layer, bias included). */
+                                  uint32_t widest, snig_snb_writer **w);
+/* Appends the next layer (its arrays as in snig_layer, bias, rule and
+ * activation included); it must chain onto the one before. */
 snig_status snig__snb_writer_layer(snig_snb_writer *w, const snig_layer *L);
 snig_status snig__snb_writer_commit(snig_snb_writer **w);
 void snig__snb_writer_abort(snig_snb_writer **w);

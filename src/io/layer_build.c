@@ -50,13 +50,13 @@ void snig__coo_clear(snig_ctx *ctx, snig_coo *c)
 snig_status snig__layer_from_coo(snig_ctx *ctx, snig_network *net, uint32_t l,
                                  snig_coo *c, const char *path)
 {
-    const uint32_t n = net->neurons;
     snig_layer *L = &net->layer[l];
+    const uint32_t n = L->n_in, n_out = L->n_out;
     snig_status st = SNIG_OK;
     uint32_t *rowptr = snig__calloc(ctx, (size_t)n + 2, sizeof *rowptr);
     uint32_t *order = snig__malloc(ctx, (c->n ? c->n : 1) * sizeof *order);
-    uint32_t *mark = snig__malloc(ctx, (size_t)(n ? n : 1) * sizeof *mark);
-    bool index16 = n <= 65536;
+    uint32_t *mark = snig__malloc(ctx, (size_t)(n_out ? n_out : 1) * sizeof *mark);
+    bool index16 = n_out <= 65536;
     void *col = snig__malloc(ctx, (c->n ? c->n : 1) * (index16 ? 2 : 4));
     float *val = snig__malloc(ctx, (c->n ? c->n : 1) * sizeof *val);
     if (rowptr == NULL || order == NULL || mark == NULL || col == NULL ||
@@ -70,11 +70,12 @@ snig_status snig__layer_from_coo(snig_ctx *ctx, snig_network *net, uint32_t l,
         goto cleanup;
     }
     for (uint64_t k = 0; k < c->n; k++) {
-        if (c->row[k] >= n || c->col[k] >= n) {
+        if (c->row[k] >= n || c->col[k] >= n_out) {
             st = snig__error(ctx, SNIG_RANGE,
                              "%s:%llu: index %u out of range 1..%u", path,
                              (unsigned long long)(c->line ? c->line[k] : k + 1),
-                             (c->row[k] >= n ? c->row[k] : c->col[k]) + 1, n);
+                             (c->row[k] >= n ? c->row[k] : c->col[k]) + 1,
+                             c->row[k] >= n ? n : n_out);
             goto cleanup;
         }
         rowptr[c->row[k] + 2]++;
@@ -87,8 +88,8 @@ snig_status snig__layer_from_coo(snig_ctx *ctx, snig_network *net, uint32_t l,
     /* rowptr[i] now is the start of row i. */
     bool uniform = true;
     float first = c->n ? c->val[0] : 0.0f;
-    for (uint32_t i = 0; i < n; i++)
-        mark[i] = UINT32_MAX;
+    for (uint32_t j = 0; j < n_out; j++)
+        mark[j] = UINT32_MAX;
     for (uint32_t i = 0; i < n; i++) {
         for (uint32_t p = rowptr[i]; p < rowptr[i + 1]; p++) {
             uint32_t k = order[p];
@@ -120,8 +121,8 @@ snig_status snig__layer_from_coo(snig_ctx *ctx, snig_network *net, uint32_t l,
         val = NULL;
     }
     L->val = L->own_val = val;
-    atomic_store(&L->verified, 1);
-    net->index16 = index16;
+    atomic_store(&L->verified, SNIG_LAYER_GOOD);
+    net->index16 = index16 && (l == 0 || net->index16);
     rowptr = NULL;
     col = NULL;
     val = NULL;

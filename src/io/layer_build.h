@@ -18,9 +18,10 @@ snig_status snig__coo_push(snig_ctx *ctx, snig_coo *c, uint32_t row,
                            uint32_t col, float val, uint64_t line);
 void snig__coo_clear(snig_ctx *ctx, snig_coo *c);
 
-/* Fills layer l of net from the triplets (rows: input neurons, cols: output
- * neurons, both < net->neurons, checked).  Duplicate (row, col) pairs are an
- * error naming `path` and the line.  Uses 16-bit columns when N <= 65536 and
+/* Fills layer l of net from the triplets (rows: input neurons < L->n_in,
+ * cols: output neurons < L->n_out, checked).  Duplicate (row, col) pairs are
+ * an error naming `path` and the line.  Uses 16-bit columns when n_out <=
+ * 65536 and
  * drops the value array when every value is the same.  The triplets are
  * left in an unspecified order. */
 snig_status snig__layer_from_coo(snig_ctx *ctx, snig_network *net, uint32_t l,

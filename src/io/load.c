@@ -26,7 +26,7 @@ static snig_status check_path(snig_ctx *ctx, const char *path, void *out,
         return snig__error(ctx, SNIG_IO, "%s: cannot open: %s", path,
                            strerror(errno));
     *is_dir = S_ISDIR(sb.st_mode);
-    return SNIG_OK;
+    return snig__check_cancel(ctx);
 }
 
 /* 1 when the raw (not inflated) file starts with the .snb magic. */
@@ -41,10 +41,11 @@ static int is_snb(const char *path)
     return snig__snb_detect(head, n);
 }
 
-/* Reads a Matrix Market file or a single nN-lK.tsv as a one-layer network. */
+/* Reads a Matrix Market file or a single layer file nN-lK.tsv (nIxO-lK.tsv)
+ * as a one-layer network. */
 static snig_status one_layer(snig_ctx *ctx, snig_src *src, const char *path,
-                             bool mm, uint32_t n, const snig_load_options *opt,
-                             snig_network **out)
+                             bool mm, uint32_t n_in, uint32_t n_out,
+                             const snig_load_options *opt, snig_network **out)
 {
     snig_status st = SNIG_OK;
     snig_scan scan = {0};
@@ -56,14 +57,16 @@ static snig_status one_layer(snig_ctx *ctx, snig_src *src, const char *path,
         st = snig__mm_read_header(ctx, &scan, &h);
     if (st != SNIG_OK)
         goto cleanup;
-    if (mm)
-        n = (uint32_t)h.cols;
-    st = snig__check_sizes(ctx, path, n, 1);
+    if (mm) {
+        n_in = (uint32_t)h.rows;
+        n_out = (uint32_t)h.cols;
+    }
+    st = snig__check_sizes(ctx, path, n_in > n_out ? n_in : n_out, 1);
     if (st != SNIG_OK)
         goto cleanup;
-    if (opt->neurons && opt->neurons != n) {
-        st = snig__error(ctx, SNIG_SIZE, "%s: layer of %u neurons, %u "
-                         "expected", path, n, opt->neurons);
+    if (opt->neurons && opt->neurons != n_in) {
+        st = snig__error(ctx, SNIG_SIZE, "%s: layer of %u inputs, %u "
+                         "expected", path, n_in, opt->neurons);
         goto cleanup;
     }
     if (opt->layers > 1) {
@@ -71,10 +74,12 @@ static snig_status one_layer(snig_ctx *ctx, snig_src *src, const char *path,
                          path, opt->layers);
         goto cleanup;
     }
-    st = mm ? snig__mm_read_layer(ctx, &scan, &h, &c)
-            : snig__tsv_read_layer(ctx, &scan, n, &c);
-    if (st == SNIG_OK)
-        st = snig__network_new(ctx, n, 1, path, &net);
+    st = snig__network_new(ctx, n_in, 1, path, &net);
+    if (st == SNIG_OK) {
+        snig__layer_init(&net->layer[0], n_in, n_out);
+        st = mm ? snig__mm_read_layer(ctx, &scan, &h, &c)
+                : snig__tsv_read_layer(ctx, &scan, n_in, n_out, &c);
+    }
     if (st == SNIG_OK)
         st = snig__layer_from_coo(ctx, net, 0, &c, path);
     if (st == SNIG_OK) {
@@ -97,7 +102,8 @@ snig_status snig_network_load(snig_ctx *ctx, const char *path,
     bool is_dir = false;
     unsigned char head[HEAD_BYTES];
     size_t got = 0;
-    uint32_t n = 0, k = 0;
+    uint32_t n = 0, n_out = 0, k = 0;
+    int kind = 0;
     snig_status st = check_path(ctx, path, net, &is_dir);
     if (st != SNIG_OK)
         return st;
@@ -120,9 +126,9 @@ snig_status snig_network_load(snig_ctx *ctx, const char *path,
     else if (snig__tar_detect(head, got))
         st = snig__tar_read_network(ctx, src, path, opt, net);
     else if (snig__mm_detect(head, got))
-        st = one_layer(ctx, src, path, true, 0, opt, net);
-    else if (snig__layer_name(path, &n, &k))
-        st = one_layer(ctx, src, path, false, n, opt, net);
+        st = one_layer(ctx, src, path, true, 0, 0, opt, net);
+    else if (snig__layer_name(path, &n, &n_out, &k, &kind))
+        st = one_layer(ctx, src, path, false, n, n_out, opt, net);
     else
         st = snig__error(ctx, SNIG_FORMAT, "%s: not a network: expected a "
                          "directory of nN-lK.tsv files, neuronN.tar.gz, a "
@@ -191,7 +197,9 @@ snig_status snig_inputs_load(snig_ctx *ctx, const char *path,
                                       opt->row_count, in);
     } else {
         uint32_t n = opt->neurons ? opt->neurons : neurons_from_name(path);
-        if (n == 0)
+        if (n > SNIG_MAX_NEURONS)
+            st = snig__check_sizes(ctx, path, n, 0);
+        else if (n == 0)
             st = snig__error(ctx, SNIG_USAGE, "%s: cannot tell the number of "
                              "neurons: name the file sparse-images-N.tsv or "
                              "give the neuron count", path);

@@ -69,10 +69,13 @@ snig_status snig__mm_read_header(snig_ctx *ctx, snig_scan *s,
         return snig__error(ctx, SNIG_FORMAT, "%s:%llu: unexpected text after "
                            "the size line", s->path,
                            (unsigned long long)s->line);
-    if (v[0] == 0 || v[1] == 0 || v[1] > UINT32_MAX || v[0] > UINT32_MAX)
+    if (v[0] == 0 || v[1] == 0 || v[1] > SNIG_MAX_NEURONS ||
+        v[0] > UINT32_MAX)
         return snig__error(ctx, SNIG_RANGE, "%s:%llu: unsupported matrix size "
-                           "%llu x %llu", s->path, (unsigned long long)s->line,
-                           (unsigned long long)v[0], (unsigned long long)v[1]);
+                           "%llu x %llu (at most 2^32 - 1 rows and %u "
+                           "columns)", s->path, (unsigned long long)s->line,
+                           (unsigned long long)v[0], (unsigned long long)v[1],
+                           SNIG_MAX_NEURONS);
     if (h->symmetric && v[0] != v[1])
         return snig__error(ctx, SNIG_FORMAT, "%s:%llu: a symmetric matrix "
                            "must be square", s->path,
@@ -148,11 +151,6 @@ static snig_status push_rows(snig_ctx *ctx, void *dst, const char *path,
 snig_status snig__mm_read_layer(snig_ctx *ctx, snig_scan *s,
                                 const snig_mm_header *h, snig_coo *c)
 {
-    if (h->rows != h->cols)
-        return snig__error(ctx, SNIG_SIZE, "%s: a layer must be square, this "
-                           "matrix is %llu x %llu", s->path,
-                           (unsigned long long)h->rows,
-                           (unsigned long long)h->cols);
     c->n = 0;
     return mm_entries(ctx, s, h, push_coo, c);
 }

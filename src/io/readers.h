@@ -18,7 +18,7 @@ int snig__mm_detect(const unsigned char *head, size_t n);
 /* Reads the banner, comments and size line. */
 snig_status snig__mm_read_header(snig_ctx *ctx, snig_scan *s,
                                  snig_mm_header *h);
-/* Reads the entries as one square layer (h->rows == h->cols == n). */
+/* Reads the entries as one layer (h->rows inputs, h->cols outputs). */
 snig_status snig__mm_read_layer(snig_ctx *ctx, snig_scan *s,
                                 const snig_mm_header *h, snig_coo *c);
 /* Reads the entries as input rows (h->cols columns). */
@@ -37,30 +37,55 @@ snig_status snig__mm_read_inputs(snig_ctx *ctx, snig_scan *s,
 snig_status snig__check_sizes(snig_ctx *ctx, const char *path, uint64_t n,
                               uint64_t k);
 
-/* Parses a file name "nN-lK.tsv" or "nN-lK.tsv.gz" (directories before it
- * allowed); returns 1 and sets *n, *k when it is one. */
-int snig__layer_name(const char *name, uint32_t *n, uint32_t *k);
+/* The kinds of layer files. */
+#define SNIG_LAYER_TSV 0     /* nN-lK.tsv, nIxO-lK.tsv */
+#define SNIG_LAYER_TSV_GZ 1  /* the same, gzip-compressed */
+#define SNIG_LAYER_MTX 2     /* nN-lK.mtx, nIxO-lK.mtx (Matrix Market) */
+
+/* Parses a layer file name (directories before it allowed): "nN-lK" for an
+ * N x N layer (the official name) or "nIxO-lK" for a layer of I inputs and
+ * O outputs, then ".tsv", ".tsv.gz" or ".mtx".  Returns 1 and sets the
+ * shape, K and *kind when it is one. */
+int snig__layer_name(const char *name, uint32_t *n_in, uint32_t *n_out,
+                     uint32_t *k, int *kind);
 
 /* A network whose layers arrive one by one in any order (tar members,
- * directory entries). */
+ * directory entries).  Memory follows what arrives, never the layer numbers
+ * announced by names: slot i holds layer number[i]. */
 typedef struct snig_layer_set {
-    snig_network *net;       /* net->layers is the capacity so far */
-    uint8_t *have;           /* have[k - 1]: layer k was read */
+    snig_network *net;       /* net->layers: slots allocated */
+    uint32_t *number;        /* 1-based layer number of each slot */
     uint32_t want;           /* layers asked for, 0: all */
-    uint32_t found;          /* layers read among those wanted */
+    uint32_t found;          /* slots filled */
     uint32_t max;            /* largest layer number read */
 } snig_layer_set;
 
-/* Reads layer k (1-based) of an n-neuron network from s into the set.  A
- * layer beyond set->want is not read. */
+/* Reads layer k (1-based) of shape n_in x n_out from s (a layer TSV, or a
+ * Matrix Market file when mm) into the set.  A layer beyond set->want is
+ * not read. */
 snig_status snig__layer_set_add(snig_ctx *ctx, snig_layer_set *set,
-                                const char *path, uint32_t n, uint32_t k,
+                                const char *path, uint32_t n_in,
+                                uint32_t n_out, uint32_t k, bool mm,
                                 snig_scan *s, snig_coo *c);
 /* Checks that layers 1..L are all there (L = want, or max when want is 0)
- * and hands the network over.  `where` names the directory or archive. */
+ * and chain (each layer's n_in is the n_out before), orders them and hands
+ * the network over.  `where` names the directory or archive. */
 snig_status snig__layer_set_finish(snig_ctx *ctx, snig_layer_set *set,
                                    const char *where, snig_network **net);
 void snig__layer_set_clear(snig_ctx *ctx, snig_layer_set *set);
+
+/* The file of a layer folder that records what the layer files cannot say
+ * (manifest.c): per layer its shape, bias rule, activation, cap and bias
+ * (bias-lK.tsv holds a per-neuron bias). */
+#define SNIG_MANIFEST_NAME "snig-network.tsv"
+/* Applies dir's manifest, when there is one, to net (loaded from dir). */
+snig_status snig__manifest_read(snig_ctx *ctx, const char *dir,
+                                snig_network *net);
+/* Writes the manifest of the first `layers` layers (and the per-neuron bias
+ * files) into dir; nothing when every layer is the challenge's without a
+ * recorded bias. */
+snig_status snig__manifest_write(snig_ctx *ctx, const char *dir,
+                                 const snig_network *net, uint32_t layers);
 
 snig_status snig__dir_read_network(snig_ctx *ctx, const char *dir,
                                    const snig_load_options *opt,

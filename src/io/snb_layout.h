@@ -10,14 +10,15 @@
 #include "../core/internal.h"
 
 #define SNB_MAGIC "SNIGBIN"          /* 8 bytes with the final NUL */
-#define SNB_VERSION 1u
+#define SNB_VERSION 2u                /* written; 1 and 2 are read */
 #define SNB_BOM 0x01020304u
 #define SNB_BOM_SWAPPED 0x04030201u
 #define SNB_KIND_NETWORK 1u
 #define SNB_KIND_INPUTS 2u
 
 #define SNB_HEADER_SIZE 128u
-#define SNB_ENTRY_SIZE 48u
+#define SNB_ENTRY_SIZE 64u            /* version 2 */
+#define SNB_ENTRY_SIZE_V1 48u
 #define SNB_SPAN_ALIGN 64u            /* each span starts at a multiple */
 #define SNB_ARRAY_ALIGN 8u            /* each array inside a span */
 #define SNB_CHUNK_ROWS 4096u          /* input rows per chunk (writer default) */
@@ -53,6 +54,11 @@ typedef struct snb_entry {
     float uniform;           /* the value of every nonzero, no value array */
     float bias;              /* bias kind SNB_BIAS_ONE */
     uint32_t checksum;       /* CRC-32 of the span */
+    /* Network layers (version 2; version 1 files: N, N, 0, 0, 32). */
+    uint32_t n_in, n_out;
+    uint8_t bias_rule;       /* snig_bias_rule */
+    uint8_t activation;      /* snig_activation */
+    float cap;               /* SNIG_ACT_RELU_CAP */
 } snb_entry;
 
 /* Where each array sits inside a span (byte offsets from its start). */
@@ -75,13 +81,16 @@ static inline uint64_t snb_align(uint64_t x, uint64_t a)
 void snig__snb_header_encode(const snb_header *h, unsigned char *buf);
 void snig__snb_header_decode(const unsigned char *buf, snb_header *h);
 void snig__snb_entry_encode(const snb_entry *e, unsigned char *buf);
-void snig__snb_entry_decode(const unsigned char *buf, snb_entry *e);
+/* Decodes an entry of a file of `version` (1: 48 bytes, 2: 64); a version 1
+ * network layer gets n_in = n_out = neurons and the challenge's rule. */
+void snig__snb_entry_decode(const unsigned char *buf, uint32_t version,
+                            uint32_t neurons, snb_entry *e);
 
-/* Layout of a network layer span (rowptr uint32[N+1], columns, values,
- * bias) and of an input chunk span (rowptr uint64[rows+1], columns,
- * values).  Returns 0 when the sizes overflow. */
-int snig__snb_layer_layout(uint32_t neurons, uint32_t index_bits, uint64_t nnz,
-                           uint32_t flags, snb_span_layout *s);
+/* Layout of a network layer span (rowptr uint32[n_in+1], columns, values,
+ * bias float[n_out]) and of an input chunk span (rowptr uint64[rows+1],
+ * columns, values).  Returns 0 when the sizes overflow. */
+int snig__snb_layer_layout(uint32_t n_in, uint32_t n_out, uint32_t index_bits,
+                           uint64_t nnz, uint32_t flags, snb_span_layout *s);
 int snig__snb_chunk_layout(uint64_t rows, uint32_t index_bits, uint64_t nnz,
                            uint32_t flags, snb_span_layout *s);
 
@@ -90,29 +99,45 @@ int snig__snb_chunk_layout(uint64_t rows, uint32_t index_bits, uint64_t nnz,
 uint32_t snig__snb_header_checksum(snig_ctx *ctx, const unsigned char *buf,
                                    size_t len, int *nomem);
 
-/* A binary file mapped read-only and checked: header, table, every span's
- * place and size.  The spans' checksums are not checked here. */
+/* A binary file opened and checked: header, table, every span's place and
+ * size.  Spans are read with pread into memory the caller owns, never
+ * mapped: a file truncated or rewritten later gives an error, not a
+ * signal.  The spans' checksums are not checked here. */
 typedef struct snb_file {
     const char *path;
-    const unsigned char *map;
-    size_t size;
+    int fd;
+    uint64_t size;
     snb_header h;
     snb_entry *e;            /* h.entries, owned */
 } snb_file;
 
-/* Opens, maps and checks `path`; SNIG_CORRUPT (and the others: SNIG_IO ...)
- * with a message naming the file.  want_kind 0 accepts both kinds. */
+/* Opens and checks `path`; SNIG_CORRUPT (and the others: SNIG_IO ...) with a
+ * message naming the file.  want_kind 0 accepts both kinds. */
 snig_status snig__snb_open(snig_ctx *ctx, const char *path, uint32_t want_kind,
                            snb_file *f);
-/* Unmaps and frees; keep_map leaves the mapping (a network took it over). */
-void snig__snb_close(snig_ctx *ctx, snb_file *f, int keep_map);
+void snig__snb_close(snig_ctx *ctx, snb_file *f);
 
-/* Checks entry k: its checksum (when check_crc) and its structure (rowptr
- * starts at 0, never decreases, ends at nnz; every column < N).  Returns
- * SNIG_OK or SNIG_CORRUPT with a message naming the file and the layer or
- * chunk; with ctx NULL it only returns the status (snig info counts bad
- * layers). */
-snig_status snig__snb_check_entry(snig_ctx *ctx, const snb_file *f, uint32_t k,
-                                  int check_crc);
+/* Reads entry k's span (e[k].length bytes) into buf.  A short read (the file
+ * shrank since it was opened) is SNIG_CORRUPT naming the layer or chunk. */
+snig_status snig__snb_read_span(snig_ctx *ctx, const snb_file *f, uint32_t k,
+                                void *buf);
+
+/* Points L's arrays into the span of network layer k (as read into `span`)
+ * and sets its shape, rule and bias from the entry. */
+void snig__snb_layer_view(const snb_file *f, uint32_t k,
+                          const unsigned char *span, snig_layer *L);
+
+/* Checks entry k's span as read into `span`: its checksum (when check_crc)
+ * and its structure (snig__layer_check for layers: row offsets, columns <
+ * n_out, finite values and biases; the same for input chunks).  Returns
+ * SNIG_OK or SNIG_CORRUPT / SNIG_RANGE / SNIG_FORMAT with a message naming
+ * the file and the layer or chunk. */
+snig_status snig__snb_check_span(snig_ctx *ctx, const snb_file *f, uint32_t k,
+                                 const unsigned char *span, int check_crc);
+
+/* Reads and checks entry k into a fresh buffer from ctx (freed with
+ * snig__free); *span NULL on failure. */
+snig_status snig__snb_load_span(snig_ctx *ctx, const snb_file *f, uint32_t k,
+                                int check_crc, unsigned char **span);
 
 #endif

@@ -8,6 +8,7 @@
 #include "snb_layout.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -153,43 +154,38 @@ static snig_status writer_finish(snig_snb_writer *w)
 
 snig_status snig__snb_writer_open(snig_ctx *ctx, const char *path,
                                   uint32_t neurons, uint32_t layers,
-                                  snig_snb_writer **w)
+                                  uint32_t widest, snig_snb_writer **w)
 {
-    if (w == NULL || path == NULL || neurons == 0)
+    if (w == NULL || path == NULL || neurons == 0 || widest == 0)
         return snig__error(ctx, SNIG_USAGE, "%s: cannot write a network of "
                            "%u neurons", path ? path : "(null)", neurons);
     snb_header h = {.version = SNB_VERSION, .bom = SNB_BOM,
                     .kind = SNB_KIND_NETWORK, .neurons = neurons,
                     .count = layers, .entries = layers,
-                    .index_bits = neurons <= 65536 ? 16 : 32};
+                    .index_bits = widest <= 65536 ? 16 : 32};
     return writer_new(ctx, path, &h, w);
 }
 
-/* The layer's structure must hold before it gets a checksum: a reader that
- * trusts the checksum (verify = 0) indexes with these numbers. */
+/* The layer's structure must hold before it gets a checksum, and it must
+ * chain onto the layer before: the reader rejects anything else. */
 static snig_status check_layer(snig_snb_writer *w, const snig_layer *L)
 {
-    const uint32_t n = w->h.neurons;
     const char *p = w->af.path;
     uint32_t l = w->done + 1;
+    uint32_t want_in = w->done == 0 ? w->h.neurons : w->e[w->done - 1].n_out;
     if (L->rowptr == NULL || (L->nnz > 0 && L->col16 == NULL && L->col32 == NULL))
         return snig__error(w->ctx, SNIG_USAGE, "%s: layer %u has no arrays",
                            p, l);
-    if (L->nnz > UINT32_MAX || L->rowptr[0] != 0 || L->rowptr[n] != L->nnz)
-        return snig__error(w->ctx, SNIG_SIZE, "%s: layer %u: row offsets do "
-                           "not match %llu nonzeros", p, l,
-                           (unsigned long long)L->nnz);
-    for (uint32_t i = 0; i < n; i++)
-        if (L->rowptr[i] > L->rowptr[i + 1])
-            return snig__error(w->ctx, SNIG_SIZE, "%s: layer %u: row offsets "
-                               "decrease at row %u", p, l, i + 1);
-    for (uint64_t q = 0; q < L->nnz; q++) {
-        uint32_t j = L->col16 ? L->col16[q] : L->col32[q];
-        if (j >= n)
-            return snig__error(w->ctx, SNIG_RANGE, "%s: layer %u: column %u "
-                               "out of range 1..%u", p, l, j + 1, n);
-    }
-    return SNIG_OK;
+    if (L->n_in != want_in)
+        return snig__error(w->ctx, SNIG_SIZE, "%s: layer %u takes %u inputs, "
+                           "but %u come to it", p, l, L->n_in, want_in);
+    if (L->nnz > UINT32_MAX || (w->h.index_bits == 16 && L->n_out > 65536))
+        return snig__error(w->ctx, SNIG_SIZE, "%s: layer %u: %u outputs, "
+                           "%llu nonzeros: too large for this file", p, l,
+                           L->n_out, (unsigned long long)L->nnz);
+    char what[SNIG_ERRMSG_MAX];
+    snprintf(what, sizeof what, "%s: layer %u", p, l);
+    return snig__layer_check(w->ctx, L, what);
 }
 
 snig_status snig__snb_writer_layer(snig_snb_writer *w, const snig_layer *L)
@@ -199,7 +195,6 @@ snig_status snig__snb_writer_layer(snig_snb_writer *w, const snig_layer *L)
     if (w->failed != SNIG_OK)
         return w->failed;
     snig_status st = SNIG_OK;
-    const uint32_t n = w->h.neurons;
     if (w->done == w->h.entries) {
         st = snig__error(w->ctx, SNIG_USAGE, "%s: more than the %u layers "
                          "announced", w->af.path, w->h.entries);
@@ -209,7 +204,10 @@ snig_status snig__snb_writer_layer(snig_snb_writer *w, const snig_layer *L)
     if (st != SNIG_OK)
         goto cleanup;
     snb_entry *e = &w->e[w->done];
-    *e = (snb_entry){.nnz = L->nnz, .uniform = L->uniform};
+    *e = (snb_entry){.nnz = L->nnz, .uniform = L->uniform, .n_in = L->n_in,
+                     .n_out = L->n_out, .bias_rule = L->bias_rule,
+                     .activation = L->activation,
+                     .cap = L->activation == SNIG_ACT_RELU_CAP ? L->cap : 0.0f};
     /* A value array whose values are all equal is left out. */
     bool values = false;
     if (L->val != NULL && L->nnz > 0) {
@@ -222,9 +220,13 @@ snig_status snig__snb_writer_layer(snig_snb_writer *w, const snig_layer *L)
     uint32_t bias = !L->has_bias ? SNB_BIAS_NONE
                     : L->bias != NULL ? SNB_BIAS_PER_NEURON : SNB_BIAS_ONE;
     e->flags |= bias << SNB_BIAS_SHIFT;
-    e->bias = bias == SNB_BIAS_ONE ? L->bias_value : 0.0f;
+    /* Per-neuron: neuron 1's bias too, so the table describes the layer. */
+    e->bias = bias == SNB_BIAS_ONE             ? L->bias_value
+              : bias == SNB_BIAS_PER_NEURON ? L->bias[0]
+                                            : 0.0f;
     snb_span_layout s;
-    if (!snig__snb_layer_layout(n, w->h.index_bits, L->nnz, e->flags, &s)) {
+    if (!snig__snb_layer_layout(L->n_in, L->n_out, w->h.index_bits, L->nnz,
+                                e->flags, &s)) {
         st = snig__error(w->ctx, SNIG_SIZE, "%s: layer %u too large",
                          w->af.path, w->done + 1);
         goto cleanup;
@@ -232,7 +234,7 @@ snig_status snig__snb_writer_layer(snig_snb_writer *w, const snig_layer *L)
     st = grow(w, s.length);
     if (st != SNIG_OK)
         goto cleanup;
-    memcpy(w->buf + s.rowptr, L->rowptr, ((size_t)n + 1) * sizeof(uint32_t));
+    memcpy(w->buf + s.rowptr, L->rowptr, ((size_t)L->n_in + 1) * sizeof(uint32_t));
     for (uint64_t q = 0; q < L->nnz; q++) {
         uint32_t j = L->col16 ? L->col16[q] : L->col32[q];
         if (w->h.index_bits == 16)
@@ -243,7 +245,7 @@ snig_status snig__snb_writer_layer(snig_snb_writer *w, const snig_layer *L)
     if (values)
         memcpy(w->buf + s.val, L->val, (size_t)L->nnz * sizeof(float));
     if (bias == SNB_BIAS_PER_NEURON)
-        memcpy(w->buf + s.bias, L->bias, (size_t)n * sizeof(float));
+        memcpy(w->buf + s.bias, L->bias, (size_t)L->n_out * sizeof(float));
     st = write_span(w, e, (size_t)s.length);
     if (st == SNIG_OK)
         w->done++;
@@ -290,10 +292,14 @@ static snig_status check_inputs(snig_ctx *ctx, const snig_inputs *in,
         if (in->rowptr[r] > in->rowptr[r + 1])
             return snig__error(ctx, SNIG_SIZE, "%s: row offsets decrease at "
                                "row %llu", path, (unsigned long long)r + 1);
-    for (uint64_t q = base; q < in->rowptr[in->rows]; q++)
+    for (uint64_t q = base; q < in->rowptr[in->rows]; q++) {
         if (in->col[q] >= in->neurons)
             return snig__error(ctx, SNIG_RANGE, "%s: column %u out of range "
                                "1..%u", path, in->col[q] + 1, in->neurons);
+        if (!isfinite(in->val[q]))
+            return snig__error(ctx, SNIG_FORMAT, "%s: value %llu is not "
+                               "finite", path, (unsigned long long)q + 1);
+    }
     return SNIG_OK;
 }
 
@@ -352,10 +358,14 @@ snig_status snig__snb_save_inputs(snig_ctx *ctx, const snig_inputs *in,
                     .chunk_rows = chunk_rows, .first_row = in->first_row};
     snig_snb_writer *w = NULL;
     st = writer_new(ctx, path, &h, &w);
+    double start = snig__now();
     for (uint32_t k = 0; st == SNIG_OK && k < chunks; k++) {
         uint64_t r0 = (uint64_t)k * chunk_rows;
         uint64_t r1 = in->rows - r0 < chunk_rows ? in->rows : r0 + chunk_rows;
-        st = write_chunk(w, in, k, r0, r1);
+        st = snig__check_cancel(ctx);
+        if (st == SNIG_OK)
+            st = write_chunk(w, in, k, r0, r1);
+        snig__progress(ctx, "save", k + 1, chunks, 0, start);
     }
     if (st == SNIG_OK)
         st = writer_finish(w);

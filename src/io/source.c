@@ -9,14 +9,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #define SRC_BLOCK (1u << 20)
 #define SRC_NBLOCK 4
 #define SRC_PEEK 1024
+/* A gzip file may expand to at most this many times its size (plus a
+ * margin): the official files expand 4 to 8 times, a gzip bomb 1000 times. */
+#define SRC_MAX_RATIO 128u
+#define SRC_FREE_BYTES (64ull << 20)
 
 struct snig_src {
     snig_ctx *ctx;
@@ -34,6 +40,10 @@ struct snig_src {
     bool done, stop;
     int zerr, sys_errno;     /* why the producer stopped early */
     char zmsg[160];
+    uint64_t file_size;      /* of the (compressed) file */
+    uint64_t produced;       /* bytes inflated so far (producer) */
+    bool bomb;               /* stopped: expanded beyond SRC_MAX_RATIO */
+    _Atomic uint64_t raw_done; /* bytes of the file read (for progress) */
     size_t off;              /* read offset in blk[head] */
     /* Bytes peeked, returned again by the next reads. */
     unsigned char peek[SRC_PEEK];
@@ -55,8 +65,20 @@ static void *producer(void *arg)
         int n = gzread(s->gz, s->blk[slot], SRC_BLOCK);
         int zerr = Z_OK;
         const char *msg = gzerror(s->gz, &zerr);
+        if (n > 0)
+            s->produced += (uint64_t)n;
+        z_off_t raw = gzoffset(s->gz);
+        if (raw > 0)
+            atomic_store(&s->raw_done, (uint64_t)raw);
+        /* A gzip bomb stops here, before the parsers see gigabytes. */
+        bool bomb = n > 0 && !gzdirect(s->gz) &&
+                    s->produced > SRC_FREE_BYTES +
+                                      SRC_MAX_RATIO * s->file_size;
         pthread_mutex_lock(&s->mu);
-        if (n > 0 && zerr == Z_OK) {
+        if (bomb) {
+            s->done = true;
+            s->bomb = true;
+        } else if (n > 0 && zerr == Z_OK) {
             s->len[slot] = (size_t)n;
             s->tail = (s->tail + 1) % SRC_NBLOCK;
             s->count++;
@@ -64,7 +86,12 @@ static void *producer(void *arg)
             s->done = true;
             s->zerr = zerr;
             s->sys_errno = errno;
-            snprintf(s->zmsg, sizeof s->zmsg, "%s", msg ? msg : "");
+            /* zlib names the file by its descriptor ("<fd:3>: ..."): the
+             * message names the path instead. */
+            const char *m = msg ? msg : "";
+            if (strncmp(m, "<fd:", 4) == 0 && strstr(m, ": ") != NULL)
+                m = strstr(m, ": ") + 2;
+            snprintf(s->zmsg, sizeof s->zmsg, "%s", m);
         }
         bool done = s->done;
         pthread_cond_signal(&s->cv_data);
@@ -102,6 +129,11 @@ snig_status snig__src_open(snig_ctx *ctx, const char *path, snig_src **out)
                          strerror(errno));
         goto cleanup;
     }
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+        s->file_size = (uint64_t)sb.st_size;
+    else
+        s->file_size = UINT64_MAX / (2 * SRC_MAX_RATIO); /* a pipe: no bound */
     s->gz = gzdopen(fd, "rb");
     if (s->gz == NULL) {
         close(fd);
@@ -127,6 +159,12 @@ cleanup:
 /* Turns the producer's stop reason into a status and a message. */
 static snig_status producer_error(snig_src *s)
 {
+    if (s->bomb)
+        return snig__error(s->ctx, SNIG_FORMAT, "%s: gzip data expands to "
+                           "more than %u times the file's %llu bytes: refused "
+                           "(a gzip bomb?); decompress it yourself if it is "
+                           "right", s->path, SRC_MAX_RATIO,
+                           (unsigned long long)s->file_size);
     switch (s->zerr) {
     case Z_OK:
         return SNIG_OK;
@@ -261,4 +299,12 @@ void snig__src_close(snig_src **ps)
     snig__free(s->ctx, s->path);
     snig__free(s->ctx, s);
     *ps = NULL;
+}
+
+void snig__src_progress(const snig_src *s, uint64_t *done, uint64_t *total)
+{
+    *done = atomic_load(&((snig_src *)s)->raw_done);
+    *total = s->file_size < UINT64_MAX / (2 * SRC_MAX_RATIO) ? s->file_size : 0;
+    if (*total != 0 && *done > *total)
+        *done = *total;
 }

@@ -2,7 +2,9 @@
  * first bytes, not its name).  zlib inflates on a second thread into a small
  * ring of blocks, so that inflating and parsing overlap; memory stays at a
  * few megabytes whatever the file size.  The readers (text_scan.h, tar.c)
- * read from it; nothing here knows about the text formats. */
+ * read from it; nothing here knows about the text formats.  A gzip file
+ * that expands beyond 128 times its size (plus 64 MiB) is refused as a
+ * probable gzip bomb (SNIG_FORMAT). */
 #ifndef SNIG_SOURCE_H
 #define SNIG_SOURCE_H
 
@@ -27,5 +29,9 @@ snig_status snig__src_peek(snig_src *src, void *buf, size_t n, size_t *got);
 snig_status snig__src_skip(snig_src *src, uint64_t n);
 
 void snig__src_close(snig_src **src);
+
+/* Bytes of the file read so far and its size (0 when unknown: a pipe), for
+ * progress reports. */
+void snig__src_progress(const snig_src *src, uint64_t *done, uint64_t *total);
 
 #endif

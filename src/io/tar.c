@@ -146,17 +146,20 @@ snig_status snig__tar_read_network(snig_ctx *ctx, snig_src *src,
                      (int)strnlen((const char *)h, 100), (const char *)h);
         }
         long_name = false;
-        uint32_t n = 0, k = 0;
+        uint32_t n = 0, n_out = 0, k = 0;
+        int kind = 0;
         bool regular = type == '0' || type == '\0';
-        if (!regular || !snig__layer_name(name, &n, &k) ||
-            strcmp(name + strlen(name) - 3, ".gz") == 0 ||
-            (set.want && k > set.want)) {
+        if (!regular || !snig__layer_name(name, &n, &n_out, &k, &kind) ||
+            kind != SNIG_LAYER_TSV || (set.want && k > set.want)) {
             st = snig__src_skip(src, size + pad);
             if (st != SNIG_OK)
                 goto cleanup;
             continue;
         }
-        if (opt->neurons && opt->neurons != n) {
+        st = snig__check_cancel(ctx);
+        if (st != SNIG_OK)
+            goto cleanup;
+        if (opt->neurons && opt->neurons != n && k == 1) {
             st = snig__error(ctx, SNIG_SIZE, "%s:%s: layer of %u neurons, %u "
                              "expected", path, name, n, opt->neurons);
             goto cleanup;
@@ -164,7 +167,8 @@ snig_status snig__tar_read_network(snig_ctx *ctx, snig_src *src,
         snprintf(where, wcap, "%s:%s", path, name);
         st = snig__scan_init(ctx, &scan, src, where, size);
         if (st == SNIG_OK)
-            st = snig__layer_set_add(ctx, &set, where, n, k, &scan, &c);
+            st = snig__layer_set_add(ctx, &set, where, n, n_out, k, false,
+                                     &scan, &c);
         if (st == SNIG_OK && scan.left != 0)
             st = snig__error(ctx, SNIG_FORMAT, "%s: truncated tar archive",
                              where);

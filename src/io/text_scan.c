@@ -16,6 +16,7 @@ snig_status snig__scan_init(snig_ctx *ctx, snig_scan *s, snig_src *src,
     s->src = src;
     s->path = path;
     s->left = limit;
+    s->start = snig__now();
     /* One spare byte for the '\n' added after an unterminated last line. */
     s->buf = snig__malloc(ctx, SCAN_BUFFER + 1);
     if (s->buf == NULL)
@@ -55,13 +56,20 @@ static snig_status refill(snig_scan *s)
             return snig__error(s->ctx, SNIG_FORMAT,
                                "%s:%llu: line longer than %zu bytes", s->path,
                                (unsigned long long)s->line + 1, s->cap);
+        /* Between blocks of 1 MiB: a cancelled load stops here. */
+        snig_status st = snig__check_cancel(s->ctx);
+        if (st != SNIG_OK)
+            return st;
+        uint64_t done = 0, total = 0;
+        snig__src_progress(s->src, &done, &total);
+        if (total != 0)
+            snig__progress(s->ctx, "load", done, total, 0, s->start);
         size_t want = s->cap - s->fill;
         if (want > s->left)
             want = (size_t)s->left;
         size_t got = 0;
-        snig_status st = want ? snig__src_read(s->src, s->buf + s->fill, want,
-                                               &got)
-                              : SNIG_OK;
+        st = want ? snig__src_read(s->src, s->buf + s->fill, want, &got)
+                  : SNIG_OK;
         if (st != SNIG_OK)
             return st;
         s->left -= got;

@@ -21,6 +21,7 @@ typedef struct snig_scan {
     size_t fill;             /* bytes in buf; [end, fill) is a partial line */
     bool eof;
     uint64_t line;           /* lines handed out so far (callers' count) */
+    double start;            /* for progress reports */
 } snig_scan;
 
 /* Starts scanning at most `limit` bytes of src (UINT64_MAX: to its end). */

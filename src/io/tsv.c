@@ -45,8 +45,8 @@ snig_status snig__index_error(snig_ctx *ctx, const char *path, uint64_t line,
                        (unsigned long long)index, (unsigned long long)n);
 }
 
-snig_status snig__tsv_read_layer(snig_ctx *ctx, snig_scan *s, uint32_t n,
-                                 snig_coo *c)
+snig_status snig__tsv_read_layer(snig_ctx *ctx, snig_scan *s, uint32_t n_in,
+                                 uint32_t n_out, snig_coo *c)
 {
     snig_status st = SNIG_OK;
     c->n = 0;
@@ -64,9 +64,10 @@ snig_status snig__tsv_read_layer(snig_ctx *ctx, snig_scan *s, uint32_t n,
                 continue;
             if (t != SNIG_TRIPLE_OK)
                 return snig__triple_error(ctx, t, s->path, s->line);
-            if (i - 1 >= n || j - 1 >= n)
+            if (i - 1 >= n_in || j - 1 >= n_out)
                 return snig__index_error(ctx, s->path, s->line,
-                                         i - 1 >= n ? i : j, n);
+                                         i - 1 >= n_in ? i : j,
+                                         i - 1 >= n_in ? n_in : n_out);
             st = snig__coo_push(ctx, c, (uint32_t)(i - 1), (uint32_t)(j - 1),
                                 v, s->line);
             if (st != SNIG_OK)
@@ -175,10 +176,22 @@ snig_status snig__rows_finish(snig_ctx *ctx, snig_rows *r, const char *path,
     snig_inputs *in = NULL;
     uint32_t *col = NULL;
     float *val = NULL;
+    uint64_t *rowptr = NULL;
     uint64_t rows = rows_total > r->first ? rows_total - r->first : 0;
     if (r->count && rows > r->count)
         rows = r->count;
-    uint64_t *rowptr = snig__calloc(ctx, rows + 2, sizeof *rowptr);
+    /* Memory follows what the file holds: a row number far beyond the
+     * entries (a 14-byte file naming row 10^8) is refused, not allocated. */
+    if (rows > SNIG_ROWS_FREE + SNIG_ROWS_PER_ENTRY * r->entries) {
+        st = snig__error(ctx, SNIG_RANGE, "%s: %llu rows for %llu entries: "
+                         "at most %u empty rows per entry (plus %u) are "
+                         "accepted; is a row index wrong?", path,
+                         (unsigned long long)rows_total,
+                         (unsigned long long)r->entries, SNIG_ROWS_PER_ENTRY,
+                         SNIG_ROWS_FREE);
+        goto cleanup;
+    }
+    rowptr = snig__calloc(ctx, rows + 2, sizeof *rowptr);
     if (rowptr == NULL) {
         st = SNIG_NOMEM;
         goto cleanup;

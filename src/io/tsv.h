@@ -73,9 +73,15 @@ snig_status snig__index_error(snig_ctx *ctx, const char *path, uint64_t line,
                               uint64_t index, uint64_t n);
 
 /* Reads a whole layer file from s into c (cleared first), 0-based, checking
- * indices against n.  A file without entries is an error. */
-snig_status snig__tsv_read_layer(snig_ctx *ctx, snig_scan *s, uint32_t n,
-                                 snig_coo *c);
+ * rows against n_in and columns against n_out.  A file without entries is
+ * an error. */
+snig_status snig__tsv_read_layer(snig_ctx *ctx, snig_scan *s, uint32_t n_in,
+                                 uint32_t n_out, snig_coo *c);
+
+/* Inputs may have empty rows, but not many more than entries: rows are
+ * allocated, so a tiny file naming row 10^9 must not take gigabytes. */
+#define SNIG_ROWS_FREE (1u << 20)
+#define SNIG_ROWS_PER_ENTRY 64u
 
 /* Input rows being collected: only rows in [first, first + count) are kept
  * (count 0: to the end); `rows` ends as the largest row index seen. */

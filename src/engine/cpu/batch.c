@@ -1,14 +1,13 @@
 /* A batch of input rows on its way through the layers, held in panels of
- * 16 rows (see cpu_internal.h).  Rows that die, and with the shortcuts rows
- * that are at the cap in every neuron in front of a layer that keeps them
- * there, are compacted out of the panels, so later layers never touch them;
- * a saturated row comes back (at 32 everywhere) in front of a layer that
- * would change it. */
+ * 16 rows (see cpu_internal.h).  Rows that die (once no later layer revives
+ * a zero row), and with the shortcuts rows that are at the cap in every
+ * neuron in front of a layer that keeps them there, are compacted out of
+ * the panels, so later layers never touch them; a saturated row comes back
+ * (at the cap everywhere) in front of a layer that would change it. */
 #include "cpu_internal.h"
 
 #include "../activation.h"
 
-#include <omp.h>
 #include <string.h>
 
 #define L16 CPU_LANES
@@ -18,27 +17,30 @@ static inline uint32_t panels_of(uint32_t lanes)
     return (lanes + L16 - 1) / L16;
 }
 
-snig_status cpu_slot_alloc(snig_ctx *ctx, uint32_t n, uint32_t rows,
-                           cpu_slot *s)
+snig_status snig__cpu_slot_alloc(snig_ctx *ctx, uint32_t widest,
+                                 uint32_t rows, cpu_slot *s)
 {
     size_t panels = panels_of(rows);
     *s = (cpu_slot){0};
-    s->y = snig__malloc_aligned(ctx, panels * n * L16 * sizeof *s->y);
-    s->mask = snig__malloc(ctx, panels * n * sizeof *s->mask);
+    s->rows = rows;
+    s->y = snig__malloc_aligned(ctx, panels * widest * L16 * sizeof *s->y);
+    s->mask = snig__malloc(ctx, panels * widest * sizeof *s->mask);
     s->lane = snig__malloc(ctx, panels * L16 * sizeof *s->lane);
     s->alive = snig__malloc(ctx, panels * sizeof *s->alive);
     s->sat = snig__malloc(ctx, panels * sizeof *s->sat);
     s->move_row = snig__malloc(ctx, panels * L16 * sizeof *s->move_row);
     s->move_from = snig__malloc(ctx, panels * L16 * sizeof *s->move_from);
+    s->state = snig__malloc(ctx, rows + 1u);
+    s->z = snig__malloc_aligned(ctx, CPU_SCRATCH_BYTES(widest));
     if (!s->y || !s->mask || !s->lane || !s->alive || !s->sat ||
-        !s->move_row || !s->move_from) {
-        cpu_slot_free(ctx, s);
+        !s->move_row || !s->move_from || !s->state || !s->z) {
+        snig__cpu_slot_free(ctx, s);
         return SNIG_NOMEM;
     }
     return SNIG_OK;
 }
 
-void cpu_slot_free(snig_ctx *ctx, cpu_slot *s)
+void snig__cpu_slot_free(snig_ctx *ctx, cpu_slot *s)
 {
     snig__free_aligned(ctx, s->y);
     snig__free(ctx, s->mask);
@@ -47,193 +49,295 @@ void cpu_slot_free(snig_ctx *ctx, cpu_slot *s)
     snig__free(ctx, s->sat);
     snig__free(ctx, s->move_row);
     snig__free(ctx, s->move_from);
+    snig__free(ctx, s->state);
+    snig__free_aligned(ctx, s->z);
     *s = (cpu_slot){0};
 }
 
-/* Recomputes the nonzero masks of panel pi and its alive / saturated lanes
- * from its values. */
-static void panel_masks(uint32_t n, cpu_slot *s, uint32_t pi)
+static inline float *lane_at(uint32_t width, cpu_slot *s, uint32_t lane)
 {
-    const float *y = s->y + (size_t)pi * n * L16;
-    uint16_t *mask = s->mask + (size_t)pi * n;
-    uint32_t alive = 0, sat = 0xffffu;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t nz = 0, cap = 0;
-        for (int q = 0; q < L16; q++) {
-            nz |= (uint32_t)(y[(size_t)i * L16 + q] != 0.0f) << q;
-            cap |= (uint32_t)(y[(size_t)i * L16 + q] == SNIG_YMAX) << q;
-        }
-        mask[i] = (uint16_t)nz;
-        alive |= nz;
-        sat &= cap;
-    }
-    s->alive[pi] = (uint16_t)alive;
-    s->sat[pi] = (uint16_t)(sat & alive);
+    return s->y + (size_t)(lane / L16) * width * L16 + lane % L16;
 }
 
-static inline float *lane_at(uint32_t n, cpu_slot *s, uint32_t lane)
+void snig__cpu_batch_start(const cpu_run *run, cpu_batch *b)
 {
-    return s->y + (size_t)(lane / L16) * n * L16 + lane % L16;
-}
-
-void cpu_batch_start(cpu_plan *p, cpu_batch *b)
-{
-    const snig_inputs *in = p->job->in;
-    const uint32_t n = p->n;
+    const snig_inputs *in = run->job->in;
+    const cpu_prepared *prep = run->prep;
+    const uint32_t n = prep->n_in;
     cpu_slot *s = b->slot;
     uint32_t panels = panels_of(b->rows);
+    bool sat_valid = prep->layers > 0 && prep->layer[0].sat_valid;
+    float cap = sat_valid ? prep->layer[0].sat_in : 0.0f;
     memset(s->y, 0, (size_t)panels * n * L16 * sizeof *s->y);
+    memset(s->mask, 0, (size_t)panels * n * sizeof *s->mask);
+    memset(s->alive, 0, panels * sizeof *s->alive);
+    memset(s->sat, 0, panels * sizeof *s->sat);
     for (uint32_t r = 0; r < b->rows; r++) {
-        uint32_t row = p->uniq[b->first + r];
+        uint32_t row = run->uniq[b->first + r];
         float *y = lane_at(n, s, r);
-        for (uint64_t k = in->rowptr[row]; k < in->rowptr[row + 1]; k++)
+        uint16_t *mask = s->mask + (size_t)(r / L16) * n;
+        uint16_t bit = (uint16_t)(1u << (r % L16));
+        uint64_t k0 = in->rowptr[row], k1 = in->rowptr[row + 1];
+        for (uint64_t k = k0; k < k1; k++)
             y[(size_t)in->col[k] * L16] = in->val[k];
+        /* the masks from the values written (a column given twice keeps
+         * its last value) */
+        bool any = false;
+        for (uint64_t k = k0; k < k1; k++) {
+            uint32_t i = in->col[k];
+            bool nz = y[(size_t)i * L16] != 0.0f;
+            mask[i] = (uint16_t)((mask[i] & ~bit) | (nz ? bit : 0));
+            any = any || nz;
+        }
+        if (any)
+            s->alive[r / L16] |= bit;
+        if (any && sat_valid && k1 - k0 >= n) {
+            bool at = true;
+            for (uint32_t i = 0; i < n && at; i++)
+                at = y[(size_t)i * L16] == cap;
+            if (at)
+                s->sat[r / L16] |= bit;
+        }
         s->lane[r] = (int32_t)r;
-        p->state[b->first + r] = CPU_ROW_ACTIVE;
+        s->state[r] = CPU_ROW_ACTIVE;
     }
     for (uint32_t q = b->rows; q < panels * L16; q++)
         s->lane[q] = -1;
-    for (uint32_t pi = 0; pi < panels; pi++)
-        panel_masks(n, s, pi);
     b->used = b->rows;
-    atomic_fetch_add(&p->progress.rows, b->rows);
+    b->width = n;
     b->sat_weight = 0;
     b->sat_rows = 0;
 }
 
-static inline uint32_t lane_weight(const cpu_plan *p, const cpu_batch *b,
+static inline uint32_t lane_weight(const cpu_run *run, const cpu_batch *b,
                                    uint32_t r)
 {
-    return p->weight[p->uniq[b->first + r]];
+    return run->weight[run->uniq[b->first + r]];
 }
 
-/* Drops dead lanes, and saturated ones when `drop_sat`, keeping the order
- * of the others.  The moves are listed first, then done neuron by neuron,
- * so each 64-byte line (one neuron of one panel) is visited once, not once
- * per lane moved. */
-static void compact(cpu_plan *p, cpu_batch *b, bool drop_sat)
+static inline bool lane_bit(const uint16_t *bits, uint32_t q)
 {
-    const uint32_t n = p->n;
+    return (bits[q / L16] >> (q % L16)) & 1u;
+}
+
+static inline void set_lane_bit(uint16_t *bits, uint32_t q, bool on)
+{
+    uint16_t bit = (uint16_t)(1u << (q % L16));
+    bits[q / L16] = (uint16_t)(on ? bits[q / L16] | bit : bits[q / L16] & ~bit);
+}
+
+/* Sets or clears lane q's bit in the mask of neuron i (rows n wide). */
+static inline void set_mask_bit(uint16_t *mask, uint32_t n, uint32_t i,
+                                uint32_t q, bool on)
+{
+    uint16_t *m = mask + (size_t)(q / L16) * n + i;
+    uint16_t bit = (uint16_t)(1u << (q % L16));
+    *m = (uint16_t)(on ? *m | bit : *m & ~bit);
+}
+
+/* Drops dead lanes when `drop_dead`, and saturated ones when `drop_sat`:
+ * the kept lanes past the new end fill the holes before it (the order of
+ * rows in a batch does not matter), so only those move.  The moves are
+ * listed first, then done neuron by neuron, so each 64-byte line (one
+ * neuron of one panel) is visited once, not once per lane moved; masks
+ * and lane bits move with the values. */
+static void compact(const cpu_run *run, cpu_batch *b, bool drop_dead,
+                    bool drop_sat)
+{
+    const uint32_t n = b->width;
     cpu_slot *s = b->slot;
     uint32_t old = b->used, dst = 0, moves = 0;
-    int32_t *row_of = s->move_row;
+    int32_t *hole = s->move_row;
     uint32_t *from = s->move_from;
     for (uint32_t q = 0; q < old; q++) {
         uint32_t r = (uint32_t)s->lane[q];
-        uint32_t bit = 1u << (q % L16);
-        if (!(s->alive[q / L16] & bit)) {
-            p->state[b->first + r] = CPU_ROW_DEAD;
-            atomic_fetch_sub(&p->progress.rows, 1);
-            continue;
-        }
-        if (drop_sat && (s->sat[q / L16] & bit)) {
-            p->state[b->first + r] = CPU_ROW_SAT;
-            b->sat_weight += lane_weight(p, b, r);
+        if (drop_dead && !lane_bit(s->alive, q)) {
+            s->state[r] = CPU_ROW_DEAD;
+            s->lane[q] = -1;
+        } else if (drop_sat && lane_bit(s->sat, q)) {
+            s->state[r] = CPU_ROW_SAT;
+            b->sat_weight += lane_weight(run, b, r);
             b->sat_rows++;
-            continue;
+            s->lane[q] = -1;
+        } else {
+            dst++;
         }
-        if (dst != q) {
-            from[moves] = q;
-            row_of[moves++] = (int32_t)dst;
-        }
-        s->lane[dst++] = (int32_t)r;
     }
+    /* pair the holes before dst with the kept lanes from dst on */
+    for (uint32_t h = 0, q = dst; h < dst; h++) {
+        if (s->lane[h] >= 0)
+            continue;
+        while (s->lane[q] < 0)
+            q++;
+        hole[moves] = (int32_t)h;
+        from[moves++] = q;
+        s->lane[h] = s->lane[q];
+        s->lane[q] = -1;
+        set_lane_bit(s->alive, h, lane_bit(s->alive, q));
+        set_lane_bit(s->sat, h, lane_bit(s->sat, q));
+        q++;
+    }
+    /* lanes from dst to the end of its panel become padding: zero */
+    uint32_t pend = panels_of(dst) * L16 < old ? panels_of(dst) * L16 : old;
     for (uint32_t i = 0; i < n; i++) {
         float *yi = s->y + (size_t)i * L16;
         for (uint32_t m = 0; m < moves; m++) {
-            uint32_t q = from[m], d = (uint32_t)row_of[m];
-            yi[(size_t)(d / L16) * n * L16 + d % L16] =
-                yi[(size_t)(q / L16) * n * L16 + q % L16];
+            uint32_t q = from[m], d = (uint32_t)hole[m];
+            float v = yi[(size_t)(q / L16) * n * L16 + q % L16];
+            yi[(size_t)(d / L16) * n * L16 + d % L16] = v;
+            set_mask_bit(s->mask, n, i, d, v != 0.0f);
         }
-        for (uint32_t q = dst; q < old; q++)
+        for (uint32_t q = dst; q < pend; q++) {
             yi[(size_t)(q / L16) * n * L16 + q % L16] = 0.0f;
+            set_mask_bit(s->mask, n, i, q, false);
+        }
     }
-    for (uint32_t q = dst; q < old; q++)
-        s->lane[q] = -1;
+    for (uint32_t q = dst; q < pend; q++) {
+        set_lane_bit(s->alive, q, false);
+        set_lane_bit(s->sat, q, false);
+    }
     b->used = dst;
-    for (uint32_t pi = 0; pi < panels_of(old); pi++) {
-        if (pi < panels_of(dst))
-            panel_masks(n, s, pi);
-        else
-            s->alive[pi] = s->sat[pi] = 0;
-    }
 }
 
-/* Brings the saturated rows back, at 32 in every neuron, in front of a
- * layer that does not keep them saturated. */
-static void reinsert(cpu_plan *p, cpu_batch *b)
+/* Brings the saturated rows back, at the cap in every neuron, in front of
+ * a layer that does not keep them saturated. */
+static void reinsert(cpu_batch *b, const cpu_layer *L)
 {
-    const uint32_t n = p->n;
+    const uint32_t n = b->width;
     cpu_slot *s = b->slot;
-    uint32_t from = b->used;
     for (uint32_t r = 0; r < b->rows; r++) {
-        if (p->state[b->first + r] != CPU_ROW_SAT)
+        if (s->state[r] != CPU_ROW_SAT)
             continue;
         uint32_t q = b->used++;
+        uint32_t pi = q / L16;
+        if (q % L16 == 0) {
+            /* a panel not in use: its old contents go */
+            memset(s->y + (size_t)pi * n * L16, 0, (size_t)n * L16 * 4);
+            memset(s->mask + (size_t)pi * n, 0, (size_t)n * 2);
+            s->alive[pi] = s->sat[pi] = 0;
+        }
         float *y = lane_at(n, s, q);
-        for (uint32_t i = 0; i < n; i++)
-            y[(size_t)i * L16] = SNIG_YMAX;
+        uint16_t *mask = s->mask + (size_t)pi * n;
+        uint16_t bit = (uint16_t)(1u << (q % L16));
+        for (uint32_t i = 0; i < n; i++) {
+            y[(size_t)i * L16] = L->sat_in;
+            mask[i] |= bit;
+        }
+        s->alive[pi] |= bit;
+        s->sat[pi] |= bit;
         s->lane[q] = (int32_t)r;
-        p->state[b->first + r] = CPU_ROW_ACTIVE;
+        s->state[r] = CPU_ROW_ACTIVE;
     }
-    for (uint32_t pi = from / L16; pi < panels_of(b->used); pi++)
-        panel_masks(n, s, pi);
     b->sat_weight = 0;
     b->sat_rows = 0;
 }
 
-void cpu_batch_layers(cpu_plan *p, cpu_batch *b, uint32_t l0, uint32_t l1)
+/* Moves the panels of rows `from` neurons wide to rows `to` neurons wide
+ * (a rectangular layer: the kernel writes n_out neurons in place of
+ * n_in).  Panels are stored one after the other, so a change of width
+ * moves them: narrower in increasing order, wider in decreasing order. */
+static void rewidth(cpu_batch *b, uint32_t to)
 {
-    const uint32_t n = p->n;
     cpu_slot *s = b->slot;
-    float *z = p->scratch[omp_get_thread_num()];
-    uint64_t madds = 0;
-    for (uint32_t l = l0; l < l1; l++) {
-        const cpu_layer *L = &p->layer[l];
-        bool drop_sat = p->shortcuts && L->saturating;
-        uint32_t drop = 0;
-        for (uint32_t pi = 0; pi < panels_of(b->used); pi++) {
-            uint32_t keep = s->alive[pi] & ~(drop_sat ? s->sat[pi] : 0u);
-            uint32_t lanes = b->used - pi * L16 < L16 ? b->used - pi * L16
-                                                      : L16;
-            drop += lanes - (uint32_t)__builtin_popcount(keep);
+    uint32_t from = b->width, panels = panels_of(b->used);
+    if (from == to)
+        return;
+    size_t keep = from < to ? from : to;
+    if (to < from) {
+        for (uint32_t pi = 1; pi < panels; pi++) {
+            memmove(s->y + (size_t)pi * to * L16,
+                    s->y + (size_t)pi * from * L16, keep * L16 * sizeof(float));
+            memmove(s->mask + (size_t)pi * to, s->mask + (size_t)pi * from,
+                    keep * sizeof *s->mask);
         }
-        /* Compacting costs about a quarter of a layer: worth it once a
-         * quarter of the lanes are wasted. */
-        if (drop > 0 && (drop * 4 >= b->used || drop == b->used))
-            compact(p, b, drop_sat);
-        if (b->sat_rows > 0 && !L->saturating)
-            reinsert(p, b);
-        uint64_t live = b->sat_weight;
-        for (uint32_t pi = 0; pi < panels_of(b->used); pi++) {
-            cpu_panel_stats st;
-            p->kernel(L, n, s->y + (size_t)pi * n * L16,
-                      s->mask + (size_t)pi * n, z, &st);
-            s->alive[pi] = (uint16_t)st.alive;
-            s->sat[pi] = (uint16_t)(st.sat & st.alive);
-            madds += st.madds;
-            for (uint32_t a = st.alive; a != 0; a &= a - 1)
-                live += lane_weight(p, b,
-                                    (uint32_t)s->lane[pi * L16 +
-                                                      __builtin_ctz(a)]);
+    } else {
+        for (uint32_t pi = panels; pi-- > 1;) {
+            memmove(s->y + (size_t)pi * to * L16,
+                    s->y + (size_t)pi * from * L16, keep * L16 * sizeof(float));
+            memmove(s->mask + (size_t)pi * to, s->mask + (size_t)pi * from,
+                    keep * sizeof *s->mask);
         }
-        atomic_fetch_add_explicit(&p->res->live[l], live,
-                                  memory_order_relaxed);
     }
-    atomic_fetch_add_explicit(&p->res->madds, madds, memory_order_relaxed);
+    b->width = to;
 }
 
-void cpu_batch_finish(cpu_plan *p, cpu_batch *b)
+/* Lanes past the last row of a partial panel stay zero (no work, no
+ * count); only a layer with the dense bias rule writes there (act(b)). */
+static void clear_padding(cpu_slot *s, uint32_t stride, uint32_t pi,
+                          uint32_t lanes, uint32_t n_out, cpu_panel_stats *st)
 {
-    const uint32_t n = p->n;
+    uint32_t keep = (1u << lanes) - 1;
+    float *y = s->y + (size_t)pi * stride * L16;
+    uint16_t *mask = s->mask + (size_t)pi * stride;
+    for (uint32_t j = 0; j < n_out; j++) {
+        for (uint32_t q = lanes; q < L16; q++)
+            y[(size_t)j * L16 + q] = 0.0f;
+        mask[j] = (uint16_t)(mask[j] & keep);
+    }
+    st->alive &= keep;
+    st->sat &= keep;
+}
+
+void snig__cpu_batch_layer(const cpu_run *run, cpu_batch *b, uint32_t l)
+{
+    const cpu_prepared *prep = run->prep;
+    const cpu_layer *L = &prep->layer[l];
     cpu_slot *s = b->slot;
-    snig_result *res = p->res;
-    atomic_fetch_sub(&p->progress.rows, b->used + b->sat_rows);
+    bool drop_sat = prep->shortcuts && L->saturating;
+    bool drop_dead = l >= prep->drop_dead_from;
+    uint32_t drop = 0;
+    for (uint32_t pi = 0; pi < panels_of(b->used); pi++) {
+        uint32_t gone = (drop_dead ? ~(uint32_t)s->alive[pi] : 0u) |
+                        (drop_sat ? s->sat[pi] : 0u);
+        uint32_t lanes = b->used - pi * L16 < L16 ? b->used - pi * L16 : L16;
+        drop += (uint32_t)__builtin_popcount(gone & ((1u << lanes) - 1));
+    }
+    /* Compacting moves at most `drop` lanes (n values each): worth it once
+     * it frees a panel, or a quarter of the lanes are wasted. */
+    if (drop > 0 && (drop * 4 >= b->used ||
+                     panels_of(b->used - drop) < panels_of(b->used)))
+        compact(run, b, drop_dead, drop_sat);
+    if (b->sat_rows > 0 && !L->saturating)
+        reinsert(b, L);
+    /* the kernel reads n_in neurons and writes n_out in the same place:
+     * the panels must be max(n_in, n_out) apart while it runs */
+    uint32_t stride = L->n_in > L->n_out ? L->n_in : L->n_out;
+    rewidth(b, stride);
+    uint64_t live = b->sat_weight, madds = 0;
+    for (uint32_t pi = 0; pi < panels_of(b->used); pi++) {
+        cpu_panel_stats st;
+        run->kernel(L, s->y + (size_t)pi * stride * L16,
+                    s->mask + (size_t)pi * stride, s->z, &st);
+        uint32_t lanes = b->used - pi * L16;
+        if (lanes < L16 && L->dense)
+            clear_padding(s, stride, pi, lanes, L->n_out, &st);
+        s->alive[pi] = (uint16_t)st.alive;
+        s->sat[pi] = (uint16_t)(st.sat & st.alive);
+        madds += st.madds;
+        for (uint32_t a = st.alive; a != 0; a &= a - 1)
+            live += lane_weight(run, b,
+                                (uint32_t)s->lane[pi * L16 + __builtin_ctz(a)]);
+    }
+    rewidth(b, L->n_out);
+    snig_result *res = run->res;
+    atomic_fetch_add_explicit(&res->live[l], live, memory_order_relaxed);
+    atomic_fetch_add_explicit(&res->layer_madds[l], madds,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&res->madds, madds, memory_order_relaxed);
+}
+
+void snig__cpu_batch_finish(const cpu_run *run, cpu_batch *b)
+{
+    const uint32_t n = b->width;
+    cpu_slot *s = b->slot;
+    snig_result *res = run->res;
+    float cap = run->prep->layers > 0
+                    ? run->prep->layer[run->prep->layers - 1].cap : 0.0f;
     for (uint32_t q = 0; q < b->used; q++) {
         uint32_t r = (uint32_t)s->lane[q];
-        uint32_t row = p->uniq[b->first + r];
+        uint32_t row = run->uniq[b->first + r];
         if (!(s->alive[q / L16] & (1u << (q % L16)))) {
-            p->state[b->first + r] = CPU_ROW_DEAD;
+            s->state[r] = CPU_ROW_DEAD;
             continue;
         }
         res->alive[row] = 1;
@@ -245,12 +349,12 @@ void cpu_batch_finish(cpu_plan *p, cpu_batch *b)
         }
     }
     for (uint32_t r = 0; r < b->rows && b->sat_rows > 0; r++) {
-        if (p->state[b->first + r] != CPU_ROW_SAT)
+        if (s->state[r] != CPU_ROW_SAT)
             continue;
-        uint32_t row = p->uniq[b->first + r];
+        uint32_t row = run->uniq[b->first + r];
         res->alive[row] = 1;
         if (res->values != NULL)
             for (uint32_t i = 0; i < n; i++)
-                res->values[(size_t)row * n + i] = SNIG_YMAX;
+                res->values[(size_t)row * n + i] = cap;
     }
 }

@@ -1,18 +1,13 @@
-/* The cpu engine: SNIG's task graph on CPU cores.
+/* The cpu engine: SNIG's layered inference on CPU cores.
  *
- * The inference is one OpenMP task graph (libgomp schedules it; there is no
- * thread pool of our own):
- *   prepare(k)      makes layer block k ready: checksum and page-in of a
- *                   memory-mapped layer, saturation property; the blocks are
- *                   prepared in order, one after the other, while earlier
- *                   blocks are already being computed;
- *   start(b)        loads batch b's input rows into a slot;
- *   layers(b, k)    runs block k on batch b, after prepare(k) and
- *                   layers(b, k-1); batches advance independently;
- *   finish(b)       writes batch b's rows to the result and frees its slot.
- * Batches take turns on a few slots of memory (start(b) waits for
- * finish(b - slots)), so memory stays bounded whatever the input count.
- * See cpu_internal.h for the layout and kernel.c for the arithmetic. */
+ * prepare (once per plan) makes every layer ready in parallel: checksum and
+ * page-in of a memory-mapped layer, cutting into cache-sized sections, the
+ * saturation property and whether a zero row stays zero.  infer only reads
+ * what prepare made, so several threads may infer on one plan at once:
+ * the unique input rows are cut into batches, the threads take batches in
+ * turn (OpenMP dynamic schedule), and each batch goes through every layer
+ * in the thread's own slot of memory.  See cpu_internal.h for the layout
+ * and kernel.c for the arithmetic. */
 #include "cpu_internal.h"
 
 #include <omp.h>
@@ -23,283 +18,233 @@
  * when that is at most 4096 rows, else equal batches of at most 4096 rows
  * (enough of them to balance the threads); and at most 64 MiB of values
  * per batch. */
-static uint32_t default_batch(uint32_t rows, uint32_t n, int threads)
+static uint32_t default_batch(uint32_t rows, uint32_t widest, int threads)
 {
     uint64_t b = ((uint64_t)rows + (uint32_t)threads - 1) / (uint32_t)threads;
     if (b > 4096) {
         uint64_t count = (rows + 4095) / 4096;
         b = (rows + count - 1) / count;
     }
-    uint64_t cap = ((uint64_t)16 << 20) / n;
+    uint64_t cap = ((uint64_t)16 << 20) / widest;
     if (b > cap)
         b = cap;
     return b < CPU_LANES ? CPU_LANES : (uint32_t)b;
 }
 
-typedef struct cpu_run {
-    cpu_plan plan;
-    uint32_t *rep, *weight, *uniq;
-    uint32_t nuniq, batch, nbatches, nslots, block, nblocks, prep_window;
-    cpu_batch *batches;
-    cpu_slot *slots;
-    float *prep_scratch;
-    char *dep_prep, *dep_batch, *dep_slot;
-    _Atomic uint32_t *block_done; /* batches done with each block */
+static int thread_count(const snig_job *job)
+{
+    return job->opt->threads > 0 ? job->opt->threads : omp_get_num_procs();
+}
+
+static void cpu_release(snig_ctx *ctx, void *prepared)
+{
+    cpu_prepared *prep = prepared;
+    if (prep == NULL)
+        return;
+    for (uint32_t l = 0; prep->layer != NULL && l < prep->layers; l++)
+        snig__cpu_layer_unpack(ctx, &prep->layer[l]);
+    snig__free(ctx, prep->layer);
+    snig__free(ctx, prep);
+}
+
+static snig_status cpu_prepare(const snig_job *job, void **prepared)
+{
+    snig_ctx *ctx = job->ctx;
+    const snig_network *net = job->net;
+    int threads = thread_count(job);
+    *prepared = NULL;
+    cpu_prepared *prep = snig__calloc(ctx, 1, sizeof *prep);
+    if (prep == NULL)
+        return SNIG_NOMEM;
+    prep->layers = job->layers;
+    prep->n_in = net->neurons;
+    prep->n_final = snig__network_outputs(net, job->layers);
+    prep->shortcuts = job->opt->shortcuts != 0;
+    prep->widest = net->neurons;
+    for (uint32_t l = 0; l < job->layers; l++)
+        if (net->layer[l].n_out > prep->widest)
+            prep->widest = net->layer[l].n_out;
+    prep->layer = snig__calloc(ctx, job->layers + 1u, sizeof *prep->layer);
+    float *scratch = snig__malloc(ctx, (size_t)prep->widest * (size_t)threads *
+                                           sizeof *scratch);
+    snig_status st = SNIG_OK;
+    if (prep->layer == NULL || scratch == NULL) {
+        st = SNIG_NOMEM;
+        goto cleanup;
+    }
     _Atomic int failed;
-    snig_status fail_status;
-} cpu_run;
-
-/* Preparation runs ahead of the computation at most `prep_window` blocks at
- * a time (one per thread): prepare(k) waits for prepare(k - window). */
-static void task_prepare(cpu_run *run, uint32_t k)
-{
-    cpu_plan *p = &run->plan;
-    uint32_t l1 = (k + 1) * run->block < p->layers ? (k + 1) * run->block
-                                                   : p->layers;
-    float *scratch = run->prep_scratch +
-                     (size_t)(k % run->prep_window) * p->n;
-    for (uint32_t l = k * run->block; l < l1 && !atomic_load(&run->failed);
-         l++) {
-        snig_status st = cpu_layer_prepare(p->job, l, scratch, &p->layer[l]);
-        if (st != SNIG_OK && atomic_exchange(&run->failed, 1) == 0)
-            run->fail_status = st;  /* the first failure, as in the ctx */
+    atomic_init(&failed, (int)SNIG_OK);
+    double start = snig__now();
+    _Atomic uint32_t done;
+    atomic_init(&done, 0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (uint32_t l = 0; l < job->layers; l++) {
+        if (atomic_load(&failed) != SNIG_OK)
+            continue;
+        float *z = scratch + (size_t)omp_get_thread_num() * prep->widest;
+        snig_status s = snig__cpu_layer_prepare(job, l, z, &prep->layer[l]);
+        int ok = SNIG_OK;
+        if (s != SNIG_OK)
+            atomic_compare_exchange_strong(&failed, &ok, (int)s);
+        snig__progress(ctx, "prepare", atomic_fetch_add(&done, 1) + 1,
+                       job->layers, 0, start);
     }
-    cpu_progress_tick(&p->progress, false);
-}
-
-static void task_layers(cpu_run *run, uint32_t b, uint32_t k)
-{
-    cpu_plan *p = &run->plan;
-    /* snig_cancel: stop at the next block; the message is set after the
-     * graph, on one thread. */
-    if (atomic_load_explicit(&p->job->ctx->cancel, memory_order_relaxed) &&
-        atomic_exchange(&run->failed, 1) == 0)
-        run->fail_status = SNIG_CANCELLED;
-    if (!atomic_load(&run->failed)) {
-        uint32_t l1 = (k + 1) * run->block < p->layers ? (k + 1) * run->block
-                                                       : p->layers;
-        cpu_batch_layers(p, &run->batches[b], k * run->block, l1);
-        /* the last batch through a block lets the kernel drop its pages
-         * (memory-mapped networks larger than memory) */
-        if (atomic_fetch_add(&run->block_done[k], 1) + 1 == run->nbatches)
-            for (uint32_t l = k * run->block; l < l1; l++)
-                snig__layer_release(p->job->net, l);
-    }
-    cpu_progress_tick(&p->progress, false);
-}
-
-static void run_graph(cpu_run *run, int threads)
-{
-    cpu_plan *p = &run->plan;
-    char *dp = run->dep_prep, *db = run->dep_batch, *ds = run->dep_slot;
-    (void)dp; /* gcc 12 counts a use in a depend clause as no use */
-    (void)db;
-    (void)ds;
-#pragma omp parallel num_threads(threads)
-#pragma omp single
-    {
-        uint32_t w = run->prep_window;
-        for (uint32_t k = 0; k < run->nblocks; k++) {
-#pragma omp task depend(in : dp[k]) depend(out : dp[k + w])
-            task_prepare(run, k);
-        }
-        for (uint32_t b = 0; b < run->nbatches; b++) {
-            uint32_t s = b % run->nslots;
-            cpu_batch *batch = &run->batches[b];
-#pragma omp task depend(inout : ds[s]) depend(out : db[b])
-            {
-                batch->slot = &run->slots[s];
-                cpu_batch_start(p, batch);
-            }
-            for (uint32_t k = 0; k < run->nblocks; k++) {
-#pragma omp task depend(in : dp[k + w]) depend(inout : db[b])
-                task_layers(run, b, k);
-            }
-#pragma omp task depend(in : db[b]) depend(inout : ds[s])
-            {
-                cpu_batch_finish(p, batch);
-                cpu_progress_tick(&p->progress, true);
-            }
-        }
-    }
+    st = (snig_status)atomic_load(&failed);
+    if (st != SNIG_OK)
+        goto cleanup;
+    /* dead rows may leave their panel after the last layer that revives a
+     * zero row */
+    for (uint32_t l = 0; l < job->layers; l++)
+        if (prep->layer[l].revives)
+            prep->drop_dead_from = l + 1;
+cleanup:
+    snig__free(ctx, scratch);
+    if (st != SNIG_OK)
+        cpu_release(ctx, prep);
+    else
+        *prepared = prep;
+    return st;
 }
 
 /* Rows that were not computed take the result of the row they duplicate. */
-static void share_duplicates(cpu_run *run, snig_result *res)
+static void share_duplicates(const uint32_t *rep, snig_result *res)
 {
-    uint32_t n = run->plan.n;
+    uint32_t n = res->neurons;
     for (uint64_t r = 0; r < res->rows; r++) {
-        uint32_t rep = run->rep[r];
-        if (rep == r || !res->alive[rep])
+        uint32_t k = rep[r];
+        if (k == r || !res->alive[k])
             continue;
         res->alive[r] = 1;
         if (res->values != NULL)
-            memcpy(res->values + r * n, res->values + (size_t)rep * n,
+            memcpy(res->values + r * n, res->values + (size_t)k * n,
                    (size_t)n * sizeof *res->values);
     }
 }
 
-static snig_status setup(const snig_job *job, snig_result *res, int threads,
-                         cpu_run *run)
+/* One thread's share: batches taken in turn, each through every layer. */
+static snig_status run_batches(const cpu_run *run, uint32_t batch,
+                               uint32_t nuniq, int threads)
 {
+    const snig_job *job = run->job;
+    const cpu_prepared *prep = run->prep;
     snig_ctx *ctx = job->ctx;
-    const snig_inputs *in = job->in;
-    cpu_plan *p = &run->plan;
-    uint32_t rows = (uint32_t)in->rows, n = job->net->neurons;
-    const char *kname;
-    *p = (cpu_plan){.job = job, .res = res, .n = n, .layers = job->layers,
-                    .shortcuts = job->opt->shortcuts != 0,
-                    .kernel = cpu_kernel_pick(&kname)};
-    run->rep = snig__malloc(ctx, ((size_t)rows + 1) * sizeof *run->rep);
-    run->weight = snig__malloc(ctx, ((size_t)rows + 1) * sizeof *run->weight);
-    run->uniq = snig__malloc(ctx, ((size_t)rows + 1) * sizeof *run->uniq);
-    p->layer = snig__calloc(ctx, job->layers + 1u, sizeof *p->layer);
-    run->prep_window = (uint32_t)threads;
-    run->prep_scratch = snig__malloc(ctx, (size_t)n * (size_t)threads *
-                                              sizeof(float));
-    p->scratch = snig__calloc(ctx, (size_t)threads, sizeof *p->scratch);
-    if (!run->rep || !run->weight || !run->uniq || !p->layer ||
-        !run->prep_scratch || !p->scratch)
-        return SNIG_NOMEM;
-    snig_status st = SNIG_OK;
-    if (p->shortcuts) {
-        st = cpu_find_duplicates(ctx, in, threads, run->rep, run->weight);
+    uint32_t nbatches = (nuniq + batch - 1) / batch;
+    _Atomic int failed;
+    atomic_init(&failed, (int)SNIG_OK);
+    _Atomic uint32_t done;
+    atomic_init(&done, 0);
+    double start = snig__now();
+    if (threads > (int)nbatches)
+        threads = nbatches ? (int)nbatches : 1;
+#pragma omp parallel num_threads(threads)
+    {
+        cpu_slot slot = {0};
+        snig_status st;
+        /* the context is not thread safe: one allocation at a time */
+#pragma omp critical(snig_cpu_ctx)
+        st = snig__cpu_slot_alloc(ctx, prep->widest, batch, &slot);
+        int ok = SNIG_OK;
         if (st != SNIG_OK)
-            return st;
-    } else {
-        for (uint32_t r = 0; r < rows; r++) {
-            run->rep[r] = r;
-            run->weight[r] = 1;
+            atomic_compare_exchange_strong(&failed, &ok, (int)st);
+#pragma omp for schedule(dynamic, 1)
+        for (uint32_t k = 0; k < nbatches; k++) {
+            if (atomic_load_explicit(&failed, memory_order_relaxed) != SNIG_OK)
+                continue;
+            cpu_batch b = {.first = k * batch, .slot = &slot,
+                           .rows = nuniq - k * batch < batch ? nuniq - k * batch
+                                                             : batch};
+            snig__cpu_batch_start(run, &b);
+            for (uint32_t l = 0; l < prep->layers; l++) {
+                /* snig_cancel: stop at the next layer; the message is set
+                 * after the loop, on one thread */
+                if (atomic_load_explicit(&ctx->cancel, memory_order_relaxed)) {
+                    ok = SNIG_OK;
+                    atomic_compare_exchange_strong(&failed, &ok,
+                                                   (int)SNIG_CANCELLED);
+                    break;
+                }
+                double t = snig__now();
+                snig__cpu_batch_layer(run, &b, l);
+                atomic_fetch_add_explicit(
+                    &run->res->layer_ns[l],
+                    (uint64_t)((snig__now() - t) * 1e9), memory_order_relaxed);
+            }
+            snig__cpu_batch_finish(run, &b);
+            snig__progress(ctx, "infer", atomic_fetch_add(&done, 1) + 1,
+                           nbatches, 0, start);
         }
+#pragma omp critical(snig_cpu_ctx)
+        snig__cpu_slot_free(ctx, &slot);
     }
-    for (uint32_t r = 0; r < rows; r++)
-        if (run->rep[r] == r)
-            run->uniq[run->nuniq++] = r;
-    p->uniq = run->uniq;
-    p->weight = run->weight;
-
-    uint32_t batch = job->opt->batch ? job->opt->batch
-                                     : default_batch(run->nuniq, n, threads);
-    if (batch > run->nuniq)
-        batch = run->nuniq ? run->nuniq : 1;
-    run->batch = batch;
-    run->nbatches = (run->nuniq + batch - 1) / batch;
-    run->nslots = run->nbatches < 3u * (uint32_t)threads
-                      ? run->nbatches : 3u * (uint32_t)threads;
-    /* about 32k batch tasks at most: libgomp handles that many well */
-    uint64_t cells = (uint64_t)run->nbatches * job->layers;
-    run->block = (uint32_t)((cells + 32767) / 32768);
-    if (run->block == 0)
-        run->block = 1;
-    run->nblocks = (job->layers + run->block - 1) / run->block;
-
-    p->state = snig__calloc(ctx, run->nuniq + 1u, 1);
-    run->batches = snig__calloc(ctx, run->nbatches + 1u, sizeof *run->batches);
-    run->slots = snig__calloc(ctx, run->nslots + 1u, sizeof *run->slots);
-    run->dep_prep = snig__calloc(ctx, run->nblocks + run->prep_window + 1u,
-                                 1);
-    run->dep_batch = snig__calloc(ctx, run->nbatches + 1u, 1);
-    run->dep_slot = snig__calloc(ctx, run->nslots + 1u, 1);
-    run->block_done = snig__calloc(ctx, run->nblocks + 1u,
-                                   sizeof *run->block_done);
-    if (!p->state || !run->batches || !run->slots || !run->dep_prep ||
-        !run->dep_batch || !run->dep_slot || !run->block_done)
-        return SNIG_NOMEM;
-    for (uint32_t k = 0; k <= run->nblocks; k++)
-        atomic_init(&run->block_done[k], 0);
-    for (int t = 0; t < threads; t++) {
-        p->scratch[t] = snig__malloc_aligned(ctx, CPU_SCRATCH_BYTES(n));
-        if (p->scratch[t] == NULL)
-            return SNIG_NOMEM;
-    }
-    for (uint32_t s = 0; s < run->nslots; s++) {
-        st = cpu_slot_alloc(ctx, n, batch, &run->slots[s]);
-        if (st != SNIG_OK)
-            return st;
-    }
-    for (uint32_t b = 0; b < run->nbatches; b++) {
-        run->batches[b].first = b * batch;
-        run->batches[b].rows = run->nuniq - b * batch < batch
-                                   ? run->nuniq - b * batch : batch;
-    }
-    cpu_progress_init(&p->progress, ctx,
-                      run->nblocks + (uint64_t)run->nbatches *
-                                         (run->nblocks + 1u),
-                      run->nbatches);
-    return SNIG_OK;
-}
-
-static void teardown(snig_ctx *ctx, cpu_run *run, int threads)
-{
-    cpu_plan *p = &run->plan;
-    for (uint32_t s = 0; run->slots != NULL && s < run->nslots; s++)
-        cpu_slot_free(ctx, &run->slots[s]);
-    for (int t = 0; p->scratch != NULL && t < threads; t++)
-        snig__free_aligned(ctx, p->scratch[t]);
-    for (uint32_t l = 0; p->layer != NULL && l < p->layers; l++)
-        cpu_layer_unpack(ctx, &p->layer[l]);
-    snig__free(ctx, (void *)run->block_done);
-    snig__free(ctx, run->dep_slot);
-    snig__free(ctx, run->dep_batch);
-    snig__free(ctx, run->dep_prep);
-    snig__free(ctx, run->slots);
-    snig__free(ctx, run->batches);
-    snig__free(ctx, p->state);
-    snig__free(ctx, p->scratch);
-    snig__free(ctx, run->prep_scratch);
-    snig__free(ctx, p->layer);
-    snig__free(ctx, run->uniq);
-    snig__free(ctx, run->weight);
-    snig__free(ctx, run->rep);
+    return (snig_status)atomic_load(&failed);
 }
 
 static snig_status cpu_infer(const snig_job *job, snig_result *res)
 {
     snig_ctx *ctx = job->ctx;
-    int threads = job->opt->threads > 0 ? job->opt->threads
-                                        : omp_get_num_procs();
-    cpu_run run = {0};
-    atomic_init(&run.failed, 0);
+    const snig_inputs *in = job->in;
+    const cpu_prepared *prep = job->prepared;
+    int threads = thread_count(job);
+    uint32_t rows = (uint32_t)in->rows, nuniq = 0;
+    const char *kname;
+    uint32_t *rep = NULL, *weight = NULL, *uniq = NULL;
     snig_status st = SNIG_OK;
-    if (job->in->rows >= UINT32_MAX) {
+    if (prep == NULL)
+        return snig__error(ctx, SNIG_INTERNAL, "cpu engine: not prepared");
+    if (in->rows >= UINT32_MAX) {
         st = snig__error(ctx, SNIG_UNSUPPORTED,
                          "cpu engine: %llu input rows in one run; split them "
                          "(rows_first / row_count)",
-                         (unsigned long long)job->in->rows);
+                         (unsigned long long)in->rows);
         goto cleanup;
     }
-    st = setup(job, res, threads, &run);
+    rep = snig__malloc(ctx, ((size_t)rows + 1) * sizeof *rep);
+    weight = snig__malloc(ctx, ((size_t)rows + 1) * sizeof *weight);
+    uniq = snig__malloc(ctx, ((size_t)rows + 1) * sizeof *uniq);
+    if (rep == NULL || weight == NULL || uniq == NULL) {
+        st = SNIG_NOMEM;
+        goto cleanup;
+    }
+    if (prep->shortcuts) {
+        st = snig__cpu_find_duplicates(ctx, in, threads, rep, weight);
+        if (st != SNIG_OK)
+            goto cleanup;
+    } else {
+        for (uint32_t r = 0; r < rows; r++) {
+            rep[r] = r;
+            weight[r] = 1;
+        }
+    }
+    for (uint32_t r = 0; r < rows; r++)
+        if (rep[r] == r)
+            uniq[nuniq++] = r;
+    cpu_run run = {.job = job, .prep = prep, .res = res, .uniq = uniq,
+                   .weight = weight, .kernel = snig__cpu_kernel_pick(&kname)};
+    uint32_t batch = job->opt->batch ? job->opt->batch
+                                     : default_batch(nuniq, prep->widest,
+                                                     threads);
+    if (batch > nuniq)
+        batch = nuniq ? nuniq : 1;
+    st = run_batches(&run, batch, nuniq, threads);
+    if (st == SNIG_CANCELLED)
+        snig__check_cancel(ctx);
     if (st != SNIG_OK)
         goto cleanup;
-    run_graph(&run, threads);
-    cpu_progress_end(&run.plan.progress);
-    if (atomic_load(&run.failed)) {
-        st = run.fail_status;
-        if (st == SNIG_CANCELLED)
-            snig__check_cancel(ctx);
-        goto cleanup;
-    }
-    share_duplicates(&run, res);
+    share_duplicates(rep, res);
     res->live_counted = true;
+    res->layer_counted = true;
 cleanup:
-    teardown(ctx, &run, threads);
+    snig__free(ctx, uniq);
+    snig__free(ctx, weight);
+    snig__free(ctx, rep);
     return st;
-}
-
-static int cpu_supports(const snig_job *job)
-{
-    if (snig__network_is_square(job->net, job->layers))
-        return 1;
-    snig__error(job->ctx, SNIG_UNSUPPORTED,
-                "engine 'cpu': only the challenge's layers (N x N, bias on "
-                "nonzeros, ReLU capped) for now");
-    return 0;
 }
 
 const struct snig_engine_i snig_engine_cpu = {
     .name = "cpu",
-    .supports = cpu_supports,
-    .summary = "OpenMP task graph over batches x layer blocks, vectorised "
-               "16-row panels, exact shortcuts",
+    .summary = "OpenMP over batches of rows, vectorised 16-row panels with a "
+               "row-at-a-time path for sparse rows, exact shortcuts",
+    .prepare = cpu_prepare,
+    .release = cpu_release,
     .infer = cpu_infer,
 };

@@ -1,17 +1,20 @@
 /* The cpu engine's private pieces, shared by its files:
- *   pack.c       per-layer preparation (checksum, page-in, saturation test)
- *   kernel.c     one layer on one panel of 16 rows
+ *   pack.c       per-layer preparation (checksum, sections, saturation and
+ *                zero-row properties), done once per plan
+ *   kernel.c     one layer on one panel of 16 rows (portable, AVX2)
+ *   kernel_avx512.c  the same with AVX-512 intrinsics
  *   batch.c      a batch of rows held as panels: fill, compact, finish
  *   shortcuts.c  duplicate rows of the inputs
- *   progress.c   progress through the program's callback
- *   cpu.c        the engine table and the OpenMP task graph
+ *   cpu.c        the engine table: prepare, infer over batches, release
  *
  * Rows are held in "panels" of CPU_LANES rows stored neuron-major:
  * y[i * CPU_LANES + lane] is neuron i of the panel's row `lane`.  One weight
  * w(i, j) then updates the 16 rows of a panel with one vector multiply and
  * one vector add, and the sum for an output neuron is still accumulated in
  * the order of the input neurons, exactly as the reference engine does, so
- * values agree to the bit. */
+ * values agree to the bit.  An input neuron alive in few lanes of a panel
+ * updates those lanes alone, one scalar multiply-add per lane (the row-at-
+ * a-time path: sparse rows that differ would waste the other lanes). */
 #ifndef SNIG_CPU_INTERNAL_H
 #define SNIG_CPU_INTERNAL_H
 
@@ -23,42 +26,80 @@
 
 #define CPU_LANES 16
 
-/* One layer as the kernel reads it: CSR by input neuron, cut into
- * `sections` of `width` output neurons each, so that the 16-lane output
- * panel of one section (width * 64 bytes) stays in the L1 cache while the
- * kernel scatters into it.  Section s holds rows rowptr[s * (n + 1) + i]
- * with column indices local to the section.  With one section the
- * network's own arrays are used in place (16-bit indices when it has them,
- * no value array when the layer is uniform), so a memory-mapped layer is
- * not copied. */
+/* One layer as the kernel reads it: CSR by input neuron (n_in rows), cut
+ * into `sections` of `width` output neurons each, so that the 16-lane output
+ * panel of one section stays in the L1 cache while the kernel scatters into
+ * it.  Section s holds rows rowptr[s * (n_in + 1) + i] with column indices
+ * local to the section.  With one section the network's own arrays are used
+ * in place (16-bit indices when it has them, no value array when the layer
+ * is uniform), so a memory-mapped layer is not copied. */
 typedef struct cpu_layer {
+    uint32_t n_in, n_out;
     uint32_t sections;
     uint32_t width;          /* output neurons per section */
-    const uint32_t *rowptr;  /* sections * (n + 1) */
+    const uint32_t *rowptr;  /* sections * (n_in + 1) */
     const uint16_t *col16;
     const uint32_t *col32;
     const float *val;
     float uniform;
     const float *bias;       /* per neuron, or NULL: bias_scalar */
     float bias_scalar;
-    bool saturating;         /* a row at the cap everywhere stays there */
+    uint8_t dense;           /* bias rule DENSE: bias on every output */
+    uint8_t act;             /* snig_activation */
+    float cap;               /* RELU_CAP's cap (else unused) */
+    /* A row at sat_in in every input neuron gives cap in every output
+     * neuron, in the kernel's arithmetic (shortcuts only; RELU_CAP only). */
+    bool saturating;
+    bool sat_valid;          /* sat_in is a cap a row can be held at */
+    float sat_in;            /* the cap of the layer before (layer 0: own) */
+    /* A zero row does not stay zero (DENSE with act(bias_j) != 0). */
+    bool revives;
     /* Networks too large to copy in sections (N > 8192), whose rows have
      * sorted columns: the kernel walks each row section by section with a
      * cursor per row (scratch after the panel), so the output panel of one
-     * section of cursor_width neurons (N / 4) stays nearer in the caches;
-     * 0: off. */
+     * section of cursor_width neurons stays nearer in the caches; 0: off. */
     uint32_t cursor_width;
     void *own;               /* the packed arrays (one block), or NULL */
+    /* The layer by output neuron too (CSC, entries of a column in the
+     * order of their input neurons), for the gather kernel that dense
+     * panels use: each output's sum then stays in a register, in the same
+     * order of additions.  Cut into `csc_sections` sections of csc_width
+     * input neurons, so that the part of the input panel one section reads
+     * stays in the L1 cache: section s holds columns
+     * colptr[s * (n_out + 1) + j] with input indices local to the section,
+     * and the sums go on from one section to the next through z.  NULL
+     * when the layer is too large to copy. */
+    const uint32_t *row_start;  /* the layer's own CSR offsets (n_in + 1) */
+    uint64_t nnz;
+    uint32_t csc_sections, csc_width;
+    const uint32_t *colptr;  /* csc_sections * (n_out + 1), or NULL */
+    const uint16_t *crow;    /* local input neuron of each entry */
+    const float *cval;       /* NULL when uniform */
+    void *own_csc;
 } cpu_layer;
+
+/* What prepare makes once per plan; infer only reads it. */
+typedef struct cpu_prepared {
+    uint32_t layers;
+    uint32_t n_in;           /* layer 0's input width */
+    uint32_t n_final;        /* the last layer's output width */
+    uint32_t widest;         /* the widest layer input or output */
+    /* Dead rows may leave their panel from this layer on (no layer from
+     * here revives a zero row). */
+    uint32_t drop_dead_from;
+    bool shortcuts;
+    cpu_layer *layer;        /* layers entries */
+} cpu_prepared;
 
 /* ---- pack.c */
 
 /* Makes layer l ready (checksum, page-in) and fills *out, with its
- * saturation property computed by running the all-32 row through the layer
- * in the kernel's arithmetic.  scratch: n floats. */
-snig_status cpu_layer_prepare(const snig_job *job, uint32_t l, float *scratch,
-                              cpu_layer *out);
-void cpu_layer_unpack(snig_ctx *ctx, cpu_layer *L);
+ * saturation property computed by running the row at the cap through the
+ * layer in the kernel's arithmetic.  scratch: n_out floats.  Thread safe
+ * for different l. */
+snig_status snig__cpu_layer_prepare(const snig_job *job, uint32_t l,
+                                    float *scratch, cpu_layer *out);
+void snig__cpu_layer_unpack(snig_ctx *ctx, cpu_layer *L);
 
 /* ---- kernel.c */
 
@@ -68,103 +109,88 @@ typedef struct cpu_panel_stats {
     uint64_t madds;          /* multiply-adds on nonzero inputs */
 } cpu_panel_stats;
 
-/* The per-thread scratch a kernel gets: the output panel, then n row
- * cursors. */
-#define CPU_SCRATCH_BYTES(n) ((size_t)(n) * (CPU_LANES * sizeof(float) + 4))
+/* The per-thread scratch a kernel gets: the output panel, then a panel of
+ * products (gather) or n row cursors. */
+#define CPU_SCRATCH_BYTES(n) ((size_t)(n) * (2 * CPU_LANES * sizeof(float)))
 
-typedef void (*cpu_kernel_fn)(const cpu_layer *L, uint32_t n,
-                              float *restrict y, uint16_t *restrict mask,
-                              float *restrict z, cpu_panel_stats *st);
+/* The gather kernel runs a panel when the entries the scatter would visit
+ * (rows of input neurons nonzero in some lane) times CPU_SCATTER_COST
+ * exceed the layer's entries times CPU_GATHER_COST: scatter updates are
+ * read-modify-write chains through memory, gathers add in registers. */
+#define CPU_SCATTER_COST 2
+#define CPU_GATHER_COST 1
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+typedef void (*cpu_kernel_fn)(const cpu_layer *L, float *restrict y,
+                              uint16_t *restrict mask, float *restrict z,
+                              cpu_panel_stats *st);
+
+#if defined(__x86_64__) && defined(__GNUC__)
 #define CPU_HAVE_AVX512_KERNEL 1
-/* kernel_avx512.c (built with gcc on x86-64): only called when the
- * processor has AVX-512. */
-void cpu_panel_avx512(const cpu_layer *L, uint32_t n, float *restrict y,
-                      uint16_t *restrict mask, float *restrict z,
-                      cpu_panel_stats *st);
+/* kernel_avx512.c (x86-64, gcc or clang): only called when the processor
+ * has AVX-512. */
+void snig__cpu_panel_avx512(const cpu_layer *L, float *restrict y,
+                            uint16_t *restrict mask, float *restrict z,
+                            cpu_panel_stats *st);
 #endif
 
-/* The best kernel this processor runs; "generic" when the environment
- * variable SNIG_CPU_KERNEL says so (tests use it to cover both). */
-cpu_kernel_fn cpu_kernel_pick(const char **name);
+/* The best kernel this processor runs; "generic" or "avx2" when the
+ * environment variable SNIG_CPU_KERNEL says so (tests cover each). */
+cpu_kernel_fn snig__cpu_kernel_pick(const char **name);
 
 /* ---- batch.c */
 
 enum { CPU_ROW_ACTIVE = 0, CPU_ROW_DEAD = 1, CPU_ROW_SAT = 2 };
 
-/* The memory a batch works in; batches take turns on a few slots. */
+/* The memory a batch works in: one per thread. */
 typedef struct cpu_slot {
-    float *y;                /* panels * n * CPU_LANES */
-    uint16_t *mask;          /* panels * n: nonzero lanes of each neuron */
+    float *y;                /* panels * widest * CPU_LANES */
+    uint16_t *mask;          /* panels * widest: nonzero lanes of a neuron */
     int32_t *lane;           /* panels * CPU_LANES: batch row, or -1 */
     uint16_t *alive;         /* panels: lanes alive after the last layer */
     uint16_t *sat;           /* panels: lanes at the cap everywhere */
     int32_t *move_row;       /* compaction's move list: destination lanes */
     uint32_t *move_from;     /* and source lanes */
+    uint8_t *state;          /* per batch row: CPU_ROW_* */
+    float *z;                /* the kernel's scratch (CPU_SCRATCH_BYTES) */
+    uint32_t rows;           /* capacity */
 } cpu_slot;
+
+/* What every batch of one infer call reads and adds to. */
+typedef struct cpu_run {
+    const snig_job *job;
+    const cpu_prepared *prep;
+    snig_result *res;
+    const uint32_t *uniq;    /* input rows computed (representatives) */
+    const uint32_t *weight;  /* per input row: rows it stands for */
+    cpu_kernel_fn kernel;
+} cpu_run;
 
 typedef struct cpu_batch {
     uint32_t first;          /* index of its first row in the unique list */
     uint32_t rows;
     cpu_slot *slot;
     uint32_t used;           /* lanes in use (a prefix) */
+    uint32_t width;          /* neurons of the rows held now */
     uint64_t sat_weight;     /* rows (with duplicates) skipping saturated */
     uint32_t sat_rows;
 } cpu_batch;
 
-typedef struct cpu_plan cpu_plan;
-
-snig_status cpu_slot_alloc(snig_ctx *ctx, uint32_t n, uint32_t rows,
-                           cpu_slot *s);
-void cpu_slot_free(snig_ctx *ctx, cpu_slot *s);
+snig_status snig__cpu_slot_alloc(snig_ctx *ctx, uint32_t widest,
+                                 uint32_t rows, cpu_slot *s);
+void snig__cpu_slot_free(snig_ctx *ctx, cpu_slot *s);
 /* Loads the batch's input rows into its slot. */
-void cpu_batch_start(cpu_plan *p, cpu_batch *b);
-/* Runs layers [l0, l1) on the batch. */
-void cpu_batch_layers(cpu_plan *p, cpu_batch *b, uint32_t l0, uint32_t l1);
+void snig__cpu_batch_start(const cpu_run *run, cpu_batch *b);
+/* Runs layer l on the batch; adds its counts to the result. */
+void snig__cpu_batch_layer(const cpu_run *run, cpu_batch *b, uint32_t l);
 /* Writes the batch's rows to the result. */
-void cpu_batch_finish(cpu_plan *p, cpu_batch *b);
+void snig__cpu_batch_finish(const cpu_run *run, cpu_batch *b);
 
 /* ---- shortcuts.c */
 
 /* rep[r] = the first input row equal to row r (r itself when none);
  * weight[r] = how many rows share representative r (0 for duplicates). */
-snig_status cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
-                                int threads, uint32_t *rep, uint32_t *weight);
-
-/* ---- progress.c */
-
-typedef struct cpu_progress {
-    snig_ctx *ctx;
-    double start;
-    uint64_t total;          /* tasks */
-    _Atomic uint64_t done;
-    _Atomic uint64_t batches_done;
-    _Atomic int64_t rows;    /* rows in flight, not yet dead */
-    uint64_t batches;
-} cpu_progress;
-
-void cpu_progress_init(cpu_progress *pr, snig_ctx *ctx, uint64_t tasks,
-                       uint64_t batches);
-/* A task finished. */
-void cpu_progress_tick(cpu_progress *pr, bool batch_done);
-void cpu_progress_end(cpu_progress *pr);
-
-/* ---- cpu.c: the plan every task reads */
-
-struct cpu_plan {
-    const snig_job *job;
-    snig_result *res;
-    uint32_t n;
-    uint32_t layers;
-    bool shortcuts;
-    cpu_layer *layer;        /* layers entries, filled by preparation tasks */
-    const uint32_t *uniq;    /* input rows computed (representatives) */
-    const uint32_t *weight;  /* per input row: rows it stands for */
-    uint8_t *state;          /* per unique row: CPU_ROW_* at the end */
-    float **scratch;         /* per thread: n * CPU_LANES floats */
-    cpu_kernel_fn kernel;
-    cpu_progress progress;
-};
+snig_status snig__cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
+                                      int threads, uint32_t *rep,
+                                      uint32_t *weight);
 
 #endif /* SNIG_CPU_INTERNAL_H */

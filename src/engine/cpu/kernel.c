@@ -7,8 +7,11 @@
  * Input neurons that are zero in every lane are skipped.  Lanes that are
  * zero in an otherwise active neuron add +-0, which leaves every sum as it
  * is, so each lane's value is the reference engine's value to the bit.
- * Then the activation (snig_activate, per lane) writes the panel back in
- * place with its new nonzero masks.
+ * An input neuron nonzero in at most CPU_SCALAR_LANES lanes updates only
+ * those lanes, with scalar multiply-adds (the row-at-a-time path for sparse
+ * rows that differ: the choice is made per input neuron and panel from the
+ * measured lane count).  Then the activation (snig_activate_general, per
+ * lane) writes the panel back in place with its new nonzero masks.
  *
  * This portable kernel ignores cpu_layer.cursor_width (the order of the
  * additions into each output neuron is the same either way).
@@ -20,6 +23,12 @@
  * as in the reference.  SNIG_CPU_KERNEL=generic or =avx2 in the
  * environment forces a kernel (the tests cover each). */
 #include "cpu_internal.h"
+
+/* Bit-identical to the reference: multiplies and adds stay separate (gcc in
+ * ISO C mode does not contract; clang must be told). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
 
 #include "../activation.h"
 
@@ -33,11 +42,16 @@
 typedef float v16f __attribute__((vector_size(L16 * sizeof(float))));
 typedef int32_t v16i __attribute__((vector_size(L16 * sizeof(int32_t))));
 
+/* An input neuron alive in at most this many lanes of a panel updates them
+ * one lane at a time (scalar multiply-adds) instead of all 16 lanes. */
+#define CPU_SCALAR_LANES 2
+
 static inline __attribute__((always_inline)) void
-scatter(const cpu_layer *L, uint32_t n, const float *restrict y,
+scatter(const cpu_layer *L, const float *restrict y,
         const uint16_t *restrict mask, float *restrict z, uint64_t *madds,
         const bool c16, const bool hv)
 {
+    const uint32_t n_in = L->n_in;
     const uint16_t *col16 = L->col16;
     const uint32_t *col32 = L->col32;
     const float *val = L->val;
@@ -45,14 +59,29 @@ scatter(const cpu_layer *L, uint32_t n, const float *restrict y,
     uint64_t m = 0;
     for (uint32_t s = 0; s < L->sections; s++) {
         /* one section: its panel of outputs stays in the L1 cache */
-        const uint32_t *rowptr = L->rowptr + (size_t)s * (n + 1);
-        v16f *zv = (v16f *)z + (size_t)s * L->width;
-        for (uint32_t i = 0; i < n; i++) {
+        const uint32_t *rowptr = L->rowptr + (size_t)s * (n_in + 1);
+        float *zs = z + (size_t)s * L->width * L16;
+        v16f *zv = (v16f *)zs;
+        for (uint32_t i = 0; i < n_in; i++) {
             uint32_t bits = mask[i];
             if (bits == 0)
                 continue;
             uint32_t b = rowptr[i], e = rowptr[i + 1];
-            m += (uint64_t)__builtin_popcount(bits) * (e - b);
+            int lanes = __builtin_popcount(bits);
+            m += (uint64_t)lanes * (e - b);
+            if (lanes <= CPU_SCALAR_LANES) {
+                /* the row-at-a-time path: these lanes alone */
+                for (; bits != 0; bits &= bits - 1) {
+                    int q = __builtin_ctz(bits);
+                    float yq = y[(size_t)i * L16 + q];
+                    float t = yq * L->uniform;
+                    for (uint32_t k = b; k < e; k++) {
+                        uint32_t j = c16 ? col16[k] : col32[k];
+                        zs[(size_t)j * L16 + q] += hv ? yq * val[k] : t;
+                    }
+                }
+                continue;
+            }
             v16f yi = yv[i];
             if (hv) {
                 for (uint32_t k = b; k < e; k++) {
@@ -78,24 +107,35 @@ static inline __attribute__((always_inline)) uint32_t lane_bits(v16i c)
     return m;
 }
 
-/* snig_activate on 16 lanes at once (the same operations, as selects):
- * z == 0 stays 0; else z + b clamped to [0, YMAX]; a NaN stays NaN. */
+/* snig_activate_general on 16 lanes at once (the same operations, as
+ * selects), for a bias rule and activation known at compile time:
+ * NONZERO keeps z == 0 at 0; t = z + b; RELU and RELU_CAP send t < 0 to
+ * +0; RELU_CAP sends t > cap to cap; a NaN stays NaN. */
 static inline __attribute__((always_inline)) void
-activate(const cpu_layer *L, uint32_t n, float *restrict y,
-         uint16_t *restrict mask, const float *restrict z,
-         cpu_panel_stats *st)
+activate(const cpu_layer *L, float *restrict y, uint16_t *restrict mask,
+         const float *restrict z, cpu_panel_stats *st, const bool dense,
+         const int act)
 {
     const v16f *zv = (const v16f *)z;
     v16f *yv = (v16f *)y;
-    const v16f zero = {0}, cap = zero + SNIG_YMAX;
+    const v16f zero = {0}, cap = zero + L->cap;
     v16i any = {0}, all = (v16i){0} - 1;
-    for (uint32_t j = 0; j < n; j++) {
+    for (uint32_t j = 0; j < L->n_out; j++) {
         float b = L->bias ? L->bias[j] : L->bias_scalar;
         v16f zz = zv[j];
         v16f t = zz + b;
-        v16i lt = t < zero, gt = t > cap, nz = zz != zero;
-        v16i ti = ((v16i)t & ~lt & ~gt) | ((v16i)cap & gt);
-        v16f v = (v16f)(ti & nz);
+        v16i ti = (v16i)t;
+        if (act != SNIG_ACT_IDENTITY) {
+            v16i lt = t < zero;
+            ti &= ~lt;
+            if (act == SNIG_ACT_RELU_CAP) {
+                v16i gt = t > cap;
+                ti = (ti & ~gt) | ((v16i)cap & gt);
+            }
+        }
+        if (!dense)
+            ti &= zz != zero;
+        v16f v = (v16f)ti;
         yv[j] = v;
         v16i vnz = v != zero;
         mask[j] = (uint16_t)lane_bits(vnz);
@@ -103,46 +143,65 @@ activate(const cpu_layer *L, uint32_t n, float *restrict y,
         all &= v == cap;
     }
     st->alive = lane_bits(any);
-    st->sat = lane_bits(all);
+    st->sat = act == SNIG_ACT_RELU_CAP ? lane_bits(all) : 0;
 }
 
 static inline __attribute__((always_inline)) void
-panel_layer(const cpu_layer *L, uint32_t n, float *restrict y,
-            uint16_t *restrict mask, float *restrict z, cpu_panel_stats *st)
+panel_layer(const cpu_layer *L, float *restrict y, uint16_t *restrict mask,
+            float *restrict z, cpu_panel_stats *st)
 {
-    memset(z, 0, (size_t)n * L16 * sizeof *z);
+    memset(z, 0, (size_t)L->n_out * L16 * sizeof *z);
     uint64_t madds = 0;
     bool c16 = L->col16 != NULL, hv = L->val != NULL;
     if (c16 && hv)
-        scatter(L, n, y, mask, z, &madds, true, true);
+        scatter(L, y, mask, z, &madds, true, true);
     else if (c16)
-        scatter(L, n, y, mask, z, &madds, true, false);
+        scatter(L, y, mask, z, &madds, true, false);
     else if (hv)
-        scatter(L, n, y, mask, z, &madds, false, true);
+        scatter(L, y, mask, z, &madds, false, true);
     else
-        scatter(L, n, y, mask, z, &madds, false, false);
-    activate(L, n, y, mask, z, st);
+        scatter(L, y, mask, z, &madds, false, false);
+    switch (L->act * 2 + L->dense) {
+    case SNIG_ACT_RELU_CAP * 2:
+        activate(L, y, mask, z, st, false, SNIG_ACT_RELU_CAP);
+        break;
+    case SNIG_ACT_RELU_CAP * 2 + 1:
+        activate(L, y, mask, z, st, true, SNIG_ACT_RELU_CAP);
+        break;
+    case SNIG_ACT_RELU * 2:
+        activate(L, y, mask, z, st, false, SNIG_ACT_RELU);
+        break;
+    case SNIG_ACT_RELU * 2 + 1:
+        activate(L, y, mask, z, st, true, SNIG_ACT_RELU);
+        break;
+    case SNIG_ACT_IDENTITY * 2:
+        activate(L, y, mask, z, st, false, SNIG_ACT_IDENTITY);
+        break;
+    default:
+        activate(L, y, mask, z, st, true, SNIG_ACT_IDENTITY);
+        break;
+    }
     st->madds = madds;
 }
 
-static void panel_generic(const cpu_layer *L, uint32_t n, float *restrict y,
+static void panel_generic(const cpu_layer *L, float *restrict y,
                           uint16_t *restrict mask, float *restrict z,
                           cpu_panel_stats *st)
 {
-    panel_layer(L, n, y, mask, z, st);
+    panel_layer(L, y, mask, z, st);
 }
 
 #ifdef CPU_HAVE_AVX512_KERNEL
 __attribute__((target("avx2")))
-static void panel_avx2(const cpu_layer *L, uint32_t n, float *restrict y,
+static void panel_avx2(const cpu_layer *L, float *restrict y,
                        uint16_t *restrict mask, float *restrict z,
                        cpu_panel_stats *st)
 {
-    panel_layer(L, n, y, mask, z, st);
+    panel_layer(L, y, mask, z, st);
 }
 #endif
 
-cpu_kernel_fn cpu_kernel_pick(const char **name)
+cpu_kernel_fn snig__cpu_kernel_pick(const char **name)
 {
     const char *want = getenv("SNIG_CPU_KERNEL");
     bool generic = want != NULL && strcmp(want, "generic") == 0;
@@ -154,12 +213,14 @@ cpu_kernel_fn cpu_kernel_pick(const char **name)
         __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512dq")) {
         *name = "avx512";
-        return cpu_panel_avx512;
+        return snig__cpu_panel_avx512;
     }
     if (!generic && __builtin_cpu_supports("avx2")) {
         *name = "avx2";
         return panel_avx2;
     }
+#else
+    (void)avx2;
 #endif
     *name = "generic";
     return panel_generic;

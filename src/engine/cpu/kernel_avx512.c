@@ -1,35 +1,70 @@
-/* The cpu engine's kernel written for AVX-512 (x86-64 only; chosen at run
- * time when the processor has it).  The same computation as kernel.c, one
- * zmm register per 16-lane panel row, with the lane masks of the activation
- * coming straight out of the compare instructions. */
+/* The cpu engine's kernel written for AVX-512 (x86-64, gcc or clang; chosen
+ * at run time when the processor has it).  The same computation as
+ * kernel.c, one zmm register per 16-lane panel row, with the lane masks of
+ * the activation coming straight out of the compare instructions.  Every
+ * function carries the target attribute, so the build needs no -march. */
 #include "cpu_internal.h"
 
+/* Bit-identical to the reference: multiplies and adds stay separate (gcc in
+ * ISO C mode does not contract; clang must be told). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #ifdef CPU_HAVE_AVX512_KERNEL
-#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq")
 
 #include "../activation.h"
 
 #include <immintrin.h>
 
-static inline __attribute__((always_inline)) uint64_t
-scatter(const cpu_layer *L, uint32_t n, const float *restrict y,
-        const uint16_t *restrict mask, float *restrict z, const bool c16,
-        const bool hv)
+#define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#define INLINE static inline __attribute__((always_inline)) AVX512
+
+/* See kernel.c: an input neuron alive in at most this many lanes updates
+ * those lanes alone. */
+#define CPU_SCALAR_LANES 2
+
+/* The row-at-a-time path for input neuron i: lanes `bits` only. */
+INLINE void scatter_lanes(const cpu_layer *L, const float *restrict y,
+                          float *restrict zs, uint32_t i, uint32_t bits,
+                          uint32_t b, uint32_t e, const bool c16,
+                          const bool hv)
 {
+    for (; bits != 0; bits &= bits - 1) {
+        int q = __builtin_ctz(bits);
+        float yq = y[(size_t)i * CPU_LANES + q];
+        float t = yq * L->uniform;
+        for (uint32_t k = b; k < e; k++) {
+            uint32_t j = c16 ? L->col16[k] : L->col32[k];
+            zs[(size_t)j * CPU_LANES + q] += hv ? yq * L->val[k] : t;
+        }
+    }
+}
+
+INLINE uint64_t scatter(const cpu_layer *L, const float *restrict y,
+                        const uint16_t *restrict mask, float *restrict z,
+                        const bool c16, const bool hv)
+{
+    const uint32_t n_in = L->n_in;
     const uint16_t *col16 = L->col16;
     const uint32_t *col32 = L->col32;
     const float *val = L->val;
     uint64_t m = 0;
     for (uint32_t s = 0; s < L->sections; s++) {
         /* one section: its panel of outputs stays in the L1 cache */
-        const uint32_t *rowptr = L->rowptr + (size_t)s * (n + 1);
+        const uint32_t *rowptr = L->rowptr + (size_t)s * (n_in + 1);
         float *zs = z + (size_t)s * L->width * CPU_LANES;
-        for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t i = 0; i < n_in; i++) {
             uint32_t bits = mask[i];
             if (bits == 0)
                 continue;
             uint32_t b = rowptr[i], e = rowptr[i + 1];
-            m += (uint64_t)__builtin_popcount(bits) * (e - b);
+            int lanes = __builtin_popcount(bits);
+            m += (uint64_t)lanes * (e - b);
+            if (lanes <= CPU_SCALAR_LANES) {
+                scatter_lanes(L, y, zs, i, bits, b, e, c16, hv);
+                continue;
+            }
             __m512 yi = _mm512_load_ps(y + (size_t)i * CPU_LANES);
             if (hv) {
                 for (uint32_t k = b; k < e; k++) {
@@ -54,24 +89,26 @@ scatter(const cpu_layer *L, uint32_t n, const float *restrict y,
 
 /* Section by section through rows with sorted columns: cur[i] is where
  * row i's next section starts. */
-static inline __attribute__((always_inline)) uint64_t
-scatter_cursor(const cpu_layer *L, uint32_t n, const float *restrict y,
-               const uint16_t *restrict mask, float *restrict z,
-               uint32_t *restrict cur, const bool c16, const bool hv)
+INLINE uint64_t scatter_cursor(const cpu_layer *L, const float *restrict y,
+                               const uint16_t *restrict mask,
+                               float *restrict z, uint32_t *restrict cur,
+                               const bool c16, const bool hv)
 {
+    const uint32_t n_in = L->n_in, n_out = L->n_out;
     const uint32_t *rowptr = L->rowptr;
     const uint16_t *col16 = L->col16;
     const uint32_t *col32 = L->col32;
     const float *val = L->val;
     uint64_t m = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n_in; i++) {
         cur[i] = rowptr[i];
         m += (uint64_t)__builtin_popcount(mask[i]) *
              (rowptr[i + 1] - rowptr[i]);
     }
-    for (uint32_t lo = 0; lo < n; lo += L->cursor_width) {
-        uint32_t hi = n - lo < L->cursor_width ? n : lo + L->cursor_width;
-        for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t lo = 0; lo < n_out; lo += L->cursor_width) {
+        uint32_t hi = n_out - lo < L->cursor_width ? n_out
+                                                   : lo + L->cursor_width;
+        for (uint32_t i = 0; i < n_in; i++) {
             if (mask[i] == 0)
                 continue;
             uint32_t k = cur[i], e = rowptr[i + 1];
@@ -92,61 +129,191 @@ scatter_cursor(const cpu_layer *L, uint32_t n, const float *restrict y,
     return m;
 }
 
-/* snig_activate on 16 lanes (the same operations, as masked moves): z == 0
- * stays +0; else z + b, below 0 -> +0, above YMAX -> YMAX; NaN stays NaN. */
-static inline __attribute__((always_inline)) void
-activate(const cpu_layer *L, uint32_t n, float *restrict y,
-         uint16_t *restrict mask, const float *restrict z,
-         cpu_panel_stats *st)
+/* Multiply-adds the reference does (inputs nonzero per lane), and the
+ * entries the scatter would visit (rows of neurons nonzero in some lane). */
+INLINE uint64_t count_work(const cpu_layer *L, const uint16_t *restrict mask,
+                           uint64_t *visit)
 {
-    const __m512 zero = _mm512_setzero_ps(), cap = _mm512_set1_ps(SNIG_YMAX);
+    const uint32_t *rs = L->row_start;
+    uint64_t m = 0, v = 0;
+    for (uint32_t i = 0; i < L->n_in; i++) {
+        uint32_t len = rs[i + 1] - rs[i];
+        m += (uint64_t)__builtin_popcount(mask[i]) * len;
+        v += mask[i] != 0 ? len : 0;
+    }
+    *visit = v;
+    return m;
+}
+
+/* One entry of a column's sum: y_i * w (or the product made once). */
+#define TERM(k)                                                              \
+    (hv ? _mm512_mul_ps(_mm512_load_ps(src + (size_t)rows[k] * CPU_LANES),  \
+                        _mm512_set1_ps(val[k]))                              \
+        : _mm512_load_ps(src + (size_t)rows[k] * CPU_LANES))
+
+/* The gather kernel: section by section of input neurons, output by
+ * output, its entries by input neuron, the sum in a register (four outputs
+ * at a time, so four chains of additions overlap), carried from one
+ * section to the next through z.  The same additions in the same order as
+ * the scatter. */
+INLINE void gather(const cpu_layer *L, const float *restrict y,
+                   float *restrict z, float *restrict prod, const bool hv)
+{
+    const uint32_t n_out = L->n_out;
+    const uint16_t *rows = L->crow;
+    const float *val = L->cval;
+    const float *src = y;
+    if (!hv) {
+        /* every weight is the same: y * w once per input neuron */
+        __m512 w = _mm512_set1_ps(L->uniform);
+        for (uint32_t i = 0; i < L->n_in; i++)
+            _mm512_store_ps(prod + (size_t)i * CPU_LANES,
+                            _mm512_mul_ps(_mm512_load_ps(y + (size_t)i *
+                                                         CPU_LANES), w));
+        src = prod;
+    }
+    for (uint32_t s = 0; s < L->csc_sections; s++) {
+        const uint32_t *cp = L->colptr + (size_t)s * (n_out + 1);
+        uint32_t j = 0;
+        for (; j + 4 <= n_out; j += 4) {
+            uint32_t b0 = cp[j], b1 = cp[j + 1], b2 = cp[j + 2];
+            uint32_t b3 = cp[j + 3], e3 = cp[j + 4];
+            uint32_t m = b1 - b0;
+            m = b2 - b1 < m ? b2 - b1 : m;
+            m = b3 - b2 < m ? b3 - b2 : m;
+            m = e3 - b3 < m ? e3 - b3 : m;
+            float *zj = z + (size_t)j * CPU_LANES;
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            if (s > 0) {
+                a0 = _mm512_load_ps(zj);
+                a1 = _mm512_load_ps(zj + CPU_LANES);
+                a2 = _mm512_load_ps(zj + 2 * CPU_LANES);
+                a3 = _mm512_load_ps(zj + 3 * CPU_LANES);
+            }
+            for (uint32_t t = 0; t < m; t++) {
+                a0 = _mm512_add_ps(a0, TERM(b0 + t));
+                a1 = _mm512_add_ps(a1, TERM(b1 + t));
+                a2 = _mm512_add_ps(a2, TERM(b2 + t));
+                a3 = _mm512_add_ps(a3, TERM(b3 + t));
+            }
+            for (uint32_t k = b0 + m; k < b1; k++)
+                a0 = _mm512_add_ps(a0, TERM(k));
+            for (uint32_t k = b1 + m; k < b2; k++)
+                a1 = _mm512_add_ps(a1, TERM(k));
+            for (uint32_t k = b2 + m; k < b3; k++)
+                a2 = _mm512_add_ps(a2, TERM(k));
+            for (uint32_t k = b3 + m; k < e3; k++)
+                a3 = _mm512_add_ps(a3, TERM(k));
+            _mm512_store_ps(zj, a0);
+            _mm512_store_ps(zj + CPU_LANES, a1);
+            _mm512_store_ps(zj + 2 * CPU_LANES, a2);
+            _mm512_store_ps(zj + 3 * CPU_LANES, a3);
+        }
+        for (; j < n_out; j++) {
+            float *zj = z + (size_t)j * CPU_LANES;
+            __m512 a = s > 0 ? _mm512_load_ps(zj) : _mm512_setzero_ps();
+            for (uint32_t k = cp[j]; k < cp[j + 1]; k++)
+                a = _mm512_add_ps(a, TERM(k));
+            _mm512_store_ps(zj, a);
+        }
+        src += (size_t)L->csc_width * CPU_LANES;
+    }
+}
+#undef TERM
+
+/* snig_activate_general on 16 lanes (the same operations, as masked
+ * moves), for a bias rule and activation known at compile time: NONZERO
+ * keeps z == 0 at +0; t = z + b; RELU and RELU_CAP send t < 0 to +0;
+ * RELU_CAP sends t > cap to cap; a NaN stays NaN. */
+INLINE void activate(const cpu_layer *L, float *restrict y,
+                     uint16_t *restrict mask, const float *restrict z,
+                     cpu_panel_stats *st, const bool dense, const int act)
+{
+    const __m512 zero = _mm512_setzero_ps(), cap = _mm512_set1_ps(L->cap);
     __mmask16 any = 0, all = 0xffff;
-    for (uint32_t j = 0; j < n; j++) {
+    for (uint32_t j = 0; j < L->n_out; j++) {
         float b = L->bias ? L->bias[j] : L->bias_scalar;
         __m512 zz = _mm512_load_ps(z + (size_t)j * CPU_LANES);
         __m512 t = _mm512_add_ps(zz, _mm512_set1_ps(b));
-        __mmask16 nz = _mm512_cmp_ps_mask(zz, zero, _CMP_NEQ_UQ);
-        __mmask16 lt = _mm512_cmp_ps_mask(t, zero, _CMP_LT_OQ);
-        __mmask16 gt = _mm512_cmp_ps_mask(t, cap, _CMP_GT_OQ);
-        t = _mm512_mask_mov_ps(t, gt, cap);
-        t = _mm512_maskz_mov_ps(nz & (__mmask16)~lt, t);
+        __mmask16 keep = 0xffff;
+        if (!dense)
+            keep = _mm512_cmp_ps_mask(zz, zero, _CMP_NEQ_UQ);
+        if (act != SNIG_ACT_IDENTITY)
+            keep &= (__mmask16)~_mm512_cmp_ps_mask(t, zero, _CMP_LT_OQ);
+        if (act == SNIG_ACT_RELU_CAP)
+            t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, cap, _CMP_GT_OQ),
+                                   cap);
+        t = _mm512_maskz_mov_ps(keep, t);
         _mm512_store_ps(y + (size_t)j * CPU_LANES, t);
         __mmask16 vnz = _mm512_cmp_ps_mask(t, zero, _CMP_NEQ_UQ);
         mask[j] = vnz;
         any |= vnz;
-        all &= _mm512_cmp_ps_mask(t, cap, _CMP_EQ_OQ);
+        if (act == SNIG_ACT_RELU_CAP)
+            all &= _mm512_cmp_ps_mask(t, cap, _CMP_EQ_OQ);
     }
     st->alive = any;
-    st->sat = all;
+    st->sat = act == SNIG_ACT_RELU_CAP ? all : 0;
 }
 
-void cpu_panel_avx512(const cpu_layer *L, uint32_t n, float *restrict y,
-                      uint16_t *restrict mask, float *restrict z,
-                      cpu_panel_stats *st)
+AVX512 void snig__cpu_panel_avx512(const cpu_layer *L, float *restrict y,
+                                   uint16_t *restrict mask, float *restrict z,
+                                   cpu_panel_stats *st)
 {
-    for (uint32_t j = 0; j < n; j++)
-        _mm512_store_ps(z + (size_t)j * CPU_LANES, _mm512_setzero_ps());
     bool c16 = L->col16 != NULL, hv = L->val != NULL;
-    uint32_t *cur = (uint32_t *)(z + (size_t)n * CPU_LANES);
+    uint64_t visit = 0;
+    float *prod = z + (size_t)L->n_out * CPU_LANES;
+    if (L->colptr != NULL) {
+        st->madds = count_work(L, mask, &visit);
+        if (visit * CPU_SCATTER_COST > L->nnz * CPU_GATHER_COST) {
+            if (hv)
+                gather(L, y, z, prod, true);
+            else
+                gather(L, y, z, prod, false);
+            goto activation;
+        }
+    }
+    for (uint32_t j = 0; j < L->n_out; j++)
+        _mm512_store_ps(z + (size_t)j * CPU_LANES, _mm512_setzero_ps());
+    uint32_t *cur = (uint32_t *)prod;
     if (L->cursor_width != 0 && c16 && !hv)
-        st->madds = scatter_cursor(L, n, y, mask, z, cur, true, false);
+        st->madds = scatter_cursor(L, y, mask, z, cur, true, false);
     else if (L->cursor_width != 0 && c16)
-        st->madds = scatter_cursor(L, n, y, mask, z, cur, true, true);
+        st->madds = scatter_cursor(L, y, mask, z, cur, true, true);
     else if (L->cursor_width != 0 && hv)
-        st->madds = scatter_cursor(L, n, y, mask, z, cur, false, true);
+        st->madds = scatter_cursor(L, y, mask, z, cur, false, true);
     else if (L->cursor_width != 0)
-        st->madds = scatter_cursor(L, n, y, mask, z, cur, false, false);
+        st->madds = scatter_cursor(L, y, mask, z, cur, false, false);
     else if (c16 && hv)
-        st->madds = scatter(L, n, y, mask, z, true, true);
+        st->madds = scatter(L, y, mask, z, true, true);
     else if (c16)
-        st->madds = scatter(L, n, y, mask, z, true, false);
+        st->madds = scatter(L, y, mask, z, true, false);
     else if (hv)
-        st->madds = scatter(L, n, y, mask, z, false, true);
+        st->madds = scatter(L, y, mask, z, false, true);
     else
-        st->madds = scatter(L, n, y, mask, z, false, false);
-    activate(L, n, y, mask, z, st);
+        st->madds = scatter(L, y, mask, z, false, false);
+activation:
+    switch (L->act * 2 + L->dense) {
+    case SNIG_ACT_RELU_CAP * 2:
+        activate(L, y, mask, z, st, false, SNIG_ACT_RELU_CAP);
+        break;
+    case SNIG_ACT_RELU_CAP * 2 + 1:
+        activate(L, y, mask, z, st, true, SNIG_ACT_RELU_CAP);
+        break;
+    case SNIG_ACT_RELU * 2:
+        activate(L, y, mask, z, st, false, SNIG_ACT_RELU);
+        break;
+    case SNIG_ACT_RELU * 2 + 1:
+        activate(L, y, mask, z, st, true, SNIG_ACT_RELU);
+        break;
+    case SNIG_ACT_IDENTITY * 2:
+        activate(L, y, mask, z, st, false, SNIG_ACT_IDENTITY);
+        break;
+    default:
+        activate(L, y, mask, z, st, true, SNIG_ACT_IDENTITY);
+        break;
+    }
 }
 #else
-/* not x86-64 with gcc: kernel.c's portable kernel only */
+/* not x86-64 with gcc or clang: kernel.c's portable kernel only */
 typedef int snig_cpu_no_avx512;
 #endif

@@ -1,67 +1,90 @@
-/* Weight preparation for the cpu engine, one task per layer: make the layer
- * readable (a memory-mapped layer has its checksum verified, which also
- * pages it in), describe it for the kernel, and record whether it keeps a
- * saturated row saturated. */
+/* Weight preparation for the cpu engine, once per plan and layer: make the
+ * layer readable (a memory-mapped layer has its checksum verified, which
+ * also pages it in), cut it into cache-sized sections, and record whether
+ * it keeps a row at the cap there and whether it revives a zero row. */
 #include "cpu_internal.h"
+
+/* Bit-identical to the reference: multiplies and adds stay separate (gcc in
+ * ISO C mode does not contract; clang must be told). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
 
 #include "../activation.h"
 
 #include <string.h>
 
-/* Output sections of CPU_SECTION neurons: the 16-lane panel of one section
- * is 32 KiB, inside the L1 data cache.  Networks of up to CPU_SECTION
- * neurons need no cutting; above CPU_SECTION_MAX_N the row offsets of every
- * section would cost more than the cache gains, and the layer is used as
- * it is (its panel then lives in L2). */
-#define CPU_SECTION 512u
+/* Output sections of `width` neurons, so that the 16-lane output panel of
+ * one section stays in the L1 data cache (256 neurons: 16 KiB, half of a
+ * 32 KiB L1, the other half for the input panel's lines and the weights).
+ * Layers of up to CPU_SECTION outputs need no cutting; above
+ * CPU_SECTION_MAX_N the row offsets of every section would cost more than
+ * the cache gains, and the layer is used as it is (its panel then lives in
+ * L2). */
+#define CPU_SECTION 256u
+#define CPU_SECTION_WIDE 512u     /* outputs > 1024: fewer, wider sections */
 #define CPU_SECTION_MAX_N 4096u
-#define CPU_SECTIONS_MAX (CPU_SECTION_MAX_N / CPU_SECTION)
+
+static uint32_t col_at(const snig_layer *S, uint64_t k)
+{
+    return S->col16 ? S->col16[k] : S->col32[k];
+}
 
 static snig_status pack_sections(snig_ctx *ctx, const snig_layer *S,
-                                 uint32_t n, cpu_layer *L)
+                                 uint32_t width, cpu_layer *L)
 {
-    uint32_t ns = (n + CPU_SECTION - 1) / CPU_SECTION;
-    size_t nrp = (size_t)ns * (n + 1);
-    size_t nnz = S->rowptr[n];
+    const uint32_t n_in = S->n_in, n_out = S->n_out;
+    uint32_t ns = (n_out + width - 1) / width;
+    size_t nrp = (size_t)ns * (n_in + 1);
+    size_t nnz = S->rowptr[n_in];
     size_t bytes = nrp * 4 + (S->val ? nnz * 4 : 0) + nnz * 2 + 16;
     uint8_t *block;
-    /* preparation tasks run side by side; the context is not thread safe */
+    uint32_t *cur;
+    /* layers are prepared side by side; the context is not thread safe */
 #pragma omp critical(snig_cpu_ctx)
-    block = snig__malloc(ctx, bytes);
-    if (block == NULL)
+    {
+        block = snig__malloc(ctx, bytes);
+        cur = snig__malloc(ctx, (size_t)ns * sizeof *cur);
+    }
+    if (block == NULL || cur == NULL) {
+#pragma omp critical(snig_cpu_ctx)
+        {
+            snig__free(ctx, cur);
+            snig__free(ctx, block);
+        }
         return SNIG_NOMEM;
+    }
     uint32_t *rowptr = (uint32_t *)block;
     float *val = S->val ? (float *)(block + nrp * 4) : NULL;
     uint16_t *col = (uint16_t *)(block + nrp * 4 + (S->val ? nnz * 4 : 0));
     memset(rowptr, 0, nrp * sizeof *rowptr);
-    for (uint32_t i = 0; i < n; i++)
-        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++) {
-            uint32_t j = S->col16 ? S->col16[k] : S->col32[k];
-            rowptr[(size_t)(j / CPU_SECTION) * (n + 1) + i + 1]++;
-        }
+    for (uint32_t i = 0; i < n_in; i++)
+        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++)
+            rowptr[(size_t)(col_at(S, k) / width) * (n_in + 1) + i + 1]++;
     uint32_t base = 0;
     for (uint32_t s = 0; s < ns; s++) {
-        uint32_t *rp = rowptr + (size_t)s * (n + 1);
+        uint32_t *rp = rowptr + (size_t)s * (n_in + 1);
         rp[0] = base;
-        for (uint32_t i = 0; i < n; i++)
+        for (uint32_t i = 0; i < n_in; i++)
             rp[i + 1] += rp[i];
-        base = rp[n];
+        base = rp[n_in];
     }
     /* entries keep their order within a row: sums keep theirs */
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t cur[CPU_SECTIONS_MAX];
+    for (uint32_t i = 0; i < n_in; i++) {
         for (uint32_t s = 0; s < ns; s++)
-            cur[s] = rowptr[(size_t)s * (n + 1) + i];
+            cur[s] = rowptr[(size_t)s * (n_in + 1) + i];
         for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++) {
-            uint32_t j = S->col16 ? S->col16[k] : S->col32[k];
-            uint32_t p = cur[j / CPU_SECTION]++;
-            col[p] = (uint16_t)(j % CPU_SECTION);
+            uint32_t j = col_at(S, k);
+            uint32_t p = cur[j / width]++;
+            col[p] = (uint16_t)(j % width);
             if (val != NULL)
                 val[p] = S->val[k];
         }
     }
+#pragma omp critical(snig_cpu_ctx)
+    snig__free(ctx, cur);
     L->sections = ns;
-    L->width = CPU_SECTION;
+    L->width = width;
     L->rowptr = rowptr;
     L->col16 = col;
     L->col32 = NULL;
@@ -70,61 +93,129 @@ static snig_status pack_sections(snig_ctx *ctx, const snig_layer *S,
     return SNIG_OK;
 }
 
-/* Cursor sections for the largest networks (see cpu_internal.h): four
+/* Cursor sections for the largest layers (see cpu_internal.h): four
  * sections (measured on 16384 and 65536 neurons: more sections cost more in
  * row walking than they gain in cache). */
 #define CPU_CURSOR_MIN_N 8192u
 #define CPU_CURSOR_SECTIONS 4u
 
-static bool rows_sorted(const snig_layer *S, uint32_t n)
+static bool rows_sorted(const snig_layer *S)
 {
-    for (uint32_t i = 0; i < n; i++)
-        for (uint32_t k = S->rowptr[i] + 1; k < S->rowptr[i + 1]; k++) {
-            uint32_t a = S->col16 ? S->col16[k - 1] : S->col32[k - 1];
-            uint32_t b = S->col16 ? S->col16[k] : S->col32[k];
-            if (a >= b)
+    for (uint32_t i = 0; i < S->n_in; i++)
+        for (uint32_t k = S->rowptr[i] + 1; k < S->rowptr[i + 1]; k++)
+            if (col_at(S, k - 1) >= col_at(S, k))
                 return false;
-        }
     return true;
 }
 
-void cpu_layer_unpack(snig_ctx *ctx, cpu_layer *L)
+void snig__cpu_layer_unpack(snig_ctx *ctx, cpu_layer *L)
 {
     snig__free(ctx, L->own);
+    snig__free(ctx, L->own_csc);
     L->own = NULL;
+    L->own_csc = NULL;
+}
+
+/* The CSC copy for the gather kernel, in sections of CPU_CSC_SECTION input
+ * neurons (a 16 KiB part of the input panel): a stable counting sort of the
+ * CSR entries by (section, column), so each column lists its entries by
+ * input neuron in the order the scatter adds them. */
+#define CPU_CSC_MAX_OUT 8192u
+#define CPU_CSC_SECTION 65536u
+
+static snig_status pack_csc(snig_ctx *ctx, const snig_layer *S, cpu_layer *L)
+{
+    const uint32_t n_in = S->n_in, n_out = S->n_out, w = CPU_CSC_SECTION;
+    const uint32_t ns = (n_in + w - 1) / w;
+    size_t nnz = S->rowptr[n_in], ncp = (size_t)ns * (n_out + 1);
+    size_t bytes = ncp * 4 + (S->val ? nnz * 4 : 0) + nnz * 2 + 16;
+    uint8_t *block;
+#pragma omp critical(snig_cpu_ctx)
+    block = snig__malloc(ctx, bytes);
+    if (block == NULL)
+        return SNIG_NOMEM;
+    uint32_t *colptr = (uint32_t *)block;
+    float *val = S->val ? (float *)(block + ncp * 4) : NULL;
+    uint16_t *rows = (uint16_t *)(block + ncp * 4 + (S->val ? nnz * 4 : 0));
+    /* counts at [s][j + 1], then running offsets over (s, j) */
+    memset(colptr, 0, ncp * sizeof *colptr);
+    for (uint32_t i = 0; i < n_in; i++)
+        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++)
+            colptr[(size_t)(i / w) * (n_out + 1) + col_at(S, k) + 1]++;
+    uint32_t base = 0;
+    for (uint32_t s = 0; s < ns; s++) {
+        uint32_t *cp = colptr + (size_t)s * (n_out + 1);
+        cp[0] = base;
+        for (uint32_t j = 0; j < n_out; j++)
+            cp[j + 1] += cp[j];
+        base = cp[n_out];
+    }
+    /* cp[j] runs ahead as column j fills, then is shifted back */
+    for (uint32_t i = 0; i < n_in; i++) {
+        uint32_t *cp = colptr + (size_t)(i / w) * (n_out + 1);
+        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++) {
+            uint32_t p = cp[col_at(S, k)]++;
+            rows[p] = (uint16_t)(i % w);
+            if (val != NULL)
+                val[p] = S->val[k];
+        }
+    }
+    for (uint32_t s = 0; s < ns; s++) {
+        uint32_t *cp = colptr + (size_t)s * (n_out + 1);
+        for (uint32_t j = n_out; j > 0; j--)
+            cp[j] = cp[j - 1];
+        cp[0] = s == 0 ? 0 : colptr[(size_t)s * (n_out + 1) - 1];
+    }
+    L->csc_sections = ns;
+    L->csc_width = w;
+    L->colptr = colptr;
+    L->crow = rows;
+    L->cval = val;
+    L->own_csc = block;
+    return SNIG_OK;
+}
+
+static float bias_of(const cpu_layer *L, uint32_t j)
+{
+    return L->bias ? L->bias[j] : L->bias_scalar;
 }
 
 /* The saturation property must hold in the arithmetic the kernel uses, not
- * just on paper (32 * s_j + b >= 32), so that skipping a layer for a row at
- * the cap gives exactly what computing it would: the all-32 row is run
- * through the layer with the same operations in the same order. */
-static bool layer_saturates(const cpu_layer *L, uint32_t n, float *z)
+ * just on paper (c * s_j + b >= cap), so that skipping a layer for a row at
+ * the cap gives exactly what computing it would: the row at sat_in is run
+ * through the layer with the same operations in the same order (by input
+ * neuron; sections do not change the order of one output's additions). */
+static bool layer_saturates(const snig_layer *S, const cpu_layer *L,
+                            float *z)
 {
-    memset(z, 0, (size_t)n * sizeof *z);
-    for (uint32_t s = 0; s < L->sections; s++) {
-        const uint32_t *rp = L->rowptr + (size_t)s * (n + 1);
-        for (uint32_t i = 0; i < n; i++) {
-            for (uint32_t k = rp[i]; k < rp[i + 1]; k++) {
-                uint32_t j = s * L->width +
-                             (L->col16 ? L->col16[k] : L->col32[k]);
-                float w = L->val ? L->val[k] : L->uniform;
-                z[j] += SNIG_YMAX * w;
-            }
+    memset(z, 0, (size_t)L->n_out * sizeof *z);
+    for (uint32_t i = 0; i < S->n_in; i++)
+        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++) {
+            float w = S->val ? S->val[k] : S->uniform;
+            z[col_at(S, k)] += L->sat_in * w;
         }
-    }
-    for (uint32_t j = 0; j < n; j++) {
-        float b = L->bias ? L->bias[j] : L->bias_scalar;
-        if (snig_activate(z[j], b) != SNIG_YMAX)
+    for (uint32_t j = 0; j < L->n_out; j++)
+        if (snig_activate_general(z[j], bias_of(L, j), L->dense, L->act,
+                                  L->cap) != L->cap)
             return false;
-    }
     return true;
 }
 
-snig_status cpu_layer_prepare(const snig_job *job, uint32_t l, float *scratch,
-                              cpu_layer *out)
+/* Whether a zero row becomes nonzero: only under the dense bias rule, where
+ * the output is act(b_j). */
+static bool layer_revives(const cpu_layer *L)
+{
+    for (uint32_t j = 0; L->dense && j < L->n_out; j++)
+        if (snig_activate_general(0.0f, bias_of(L, j), 1, L->act, L->cap) !=
+            0.0f)
+            return true;
+    return false;
+}
+
+snig_status snig__cpu_layer_prepare(const snig_job *job, uint32_t l,
+                                    float *scratch, cpu_layer *out)
 {
     const snig_network *net = job->net;
-    const uint32_t n = net->neurons;
     snig_status st;
     /* snig__layer_ready may set the context's message: one at a time */
 #pragma omp critical(snig_cpu_ctx)
@@ -133,23 +224,48 @@ snig_status cpu_layer_prepare(const snig_job *job, uint32_t l, float *scratch,
         return st;
     const snig_layer *S = &net->layer[l];
     cpu_layer L = {
+        .n_in = S->n_in,
+        .n_out = S->n_out,
         .sections = 1,
-        .width = n,
+        .width = S->n_out,
         .rowptr = S->rowptr,
         .col16 = S->col16,
         .col32 = S->col16 ? NULL : S->col32,
         .val = S->val,
         .uniform = S->uniform,
+        .dense = S->bias_rule == SNIG_BIAS_DENSE,
+        .act = S->activation,
+        .cap = S->cap,
     };
-    if (n > CPU_SECTION && n <= CPU_SECTION_MAX_N) {
-        st = pack_sections(job->ctx, S, n, &L);
+    L.bias = snig_layer_bias(job, l, &L.bias_scalar);
+    /* a row held at a cap: the cap of the layer before (layer 0: its own,
+     * for input rows given at the cap) */
+    const snig_layer *P = l > 0 ? &net->layer[l - 1] : S;
+    L.sat_valid = P->activation == SNIG_ACT_RELU_CAP && P->cap > 0.0f;
+    L.sat_in = L.sat_valid ? P->cap : 0.0f;
+    if (S->n_out > CPU_SECTION && S->n_out <= CPU_SECTION_MAX_N) {
+        st = pack_sections(job->ctx, S,
+                           S->n_out > 1024 ? CPU_SECTION_WIDE : CPU_SECTION,
+                           &L);
         if (st != SNIG_OK)
             return st;
     }
-    if (n > CPU_CURSOR_MIN_N && rows_sorted(S, n))
-        L.cursor_width = (n + CPU_CURSOR_SECTIONS - 1) / CPU_CURSOR_SECTIONS;
-    L.bias = snig_layer_bias(job, l, &L.bias_scalar);
-    L.saturating = job->opt->shortcuts && layer_saturates(&L, n, scratch);
+    L.row_start = S->rowptr;
+    L.nnz = S->rowptr[S->n_in];
+    if (S->n_out <= CPU_CSC_MAX_OUT) {
+        st = pack_csc(job->ctx, S, &L);
+        if (st != SNIG_OK) {
+            snig__cpu_layer_unpack(job->ctx, &L);
+            return st;
+        }
+    }
+    if (S->n_out > CPU_CURSOR_MIN_N && rows_sorted(S))
+        L.cursor_width =
+            (S->n_out + CPU_CURSOR_SECTIONS - 1) / CPU_CURSOR_SECTIONS;
+    L.saturating = job->opt->shortcuts && L.sat_valid &&
+                   S->activation == SNIG_ACT_RELU_CAP &&
+                   layer_saturates(S, &L, scratch);
+    L.revives = layer_revives(&L);
     *out = L;
     return SNIG_OK;
 }

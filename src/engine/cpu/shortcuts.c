@@ -12,19 +12,20 @@ typedef struct row_hash {
     uint32_t r;
 } row_hash;
 
+/* A 64-bit hash of a row's columns and value bits: one multiply per entry
+ * (the mixing constants of splitmix64); equal rows are compared entry by
+ * entry anyway, so the hash only has to spread. */
 static uint64_t hash_row(const snig_inputs *in, uint64_t r)
 {
-    uint64_t h = 1469598103934665603ull;          /* FNV-1a, 64 bits */
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ (in->rowptr[r + 1] - in->rowptr[r]);
     for (uint64_t k = in->rowptr[r]; k < in->rowptr[r + 1]; k++) {
         uint32_t v;
         memcpy(&v, &in->val[k], sizeof v);
-        uint64_t word = ((uint64_t)in->col[k] << 32) | v;
-        for (int b = 0; b < 8; b++) {
-            h ^= (word >> (8 * b)) & 0xffu;
-            h *= 1099511628211ull;
-        }
+        h = (h ^ (((uint64_t)in->col[k] << 32) | v)) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
     }
-    return h ^ (in->rowptr[r + 1] - in->rowptr[r]);
+    h = (h ^ (h >> 30)) * 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
 }
 
 static int cmp_hash(const void *a, const void *b)
@@ -46,8 +47,9 @@ static bool rows_equal(const snig_inputs *in, uint64_t a, uint64_t b)
            memcmp(va, vb, na * sizeof *va) == 0;
 }
 
-snig_status cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
-                                int threads, uint32_t *rep, uint32_t *weight)
+snig_status snig__cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
+                                      int threads, uint32_t *rep,
+                                      uint32_t *weight)
 {
     uint32_t rows = (uint32_t)in->rows;
     row_hash *hs = snig__malloc(ctx, (rows ? rows : 1) * sizeof *hs);

@@ -1,7 +1,8 @@
 /* The plain C face of the cuda engine's .cu files: the engine's C code
  * (cuda.c, worker.c) calls CUDA only through these functions, so no C file
- * includes a CUDA header.  Every function that can fail returns 0 on
- * success, else -1 with "file:line: what failed: CUDA's reason" in err. */
+ * includes a CUDA header (and tests/test_cuda_host.c replaces them with a
+ * fake GPU).  Every function that can fail returns 0 on success, else -1
+ * with "file:line: what failed: CUDA's reason" in err. */
 #ifndef SNIG_CUDA_ENGINE_H
 #define SNIG_CUDA_ENGINE_H
 
@@ -19,14 +20,36 @@ extern "C" {
 
 /* ---- device.cu */
 
+/* What the engine needs to know of a GPU. */
+typedef struct snig_cuda_props {
+    char name[256];             /* the driver's */
+    uint64_t free_b, total_b;   /* memory now */
+    int sms;                    /* multiprocessors */
+    uint64_t smem_block;        /* shared memory one block may opt in to */
+    uint64_t smem_sm;           /* shared memory per multiprocessor */
+    int major, minor;           /* compute capability */
+} snig_cuda_props;
+
 /* GPUs present; 0 when there is no driver, no device or any error. */
 int snig_cuda_count(void);
-/* Name (the driver's), free and total memory of GPU dev. */
-int snig_cuda_describe(int dev, char *name, size_t name_len, uint64_t *free_b,
-                       uint64_t *total_b, char *err);
-/* Page-locked host memory usable by every GPU (for copies that overlap). */
+int snig_cuda_describe(int dev, snig_cuda_props *p, char *err);
+/* Page-locked host memory usable by every GPU (for copies that overlap).
+ * The engine calls it through snig_cuda_host_alloc (cuda.c), which falls
+ * back to pageable memory. */
 int snig_cuda_pinned_alloc(void **p, size_t bytes, char *err);
 void snig_cuda_pinned_free(void *p);
+/* Device memory of GPU dev, and a copy to it that has ended on return. */
+int snig_cuda_device_alloc(int dev, uint64_t bytes, void **p, char *err);
+void snig_cuda_device_free(int dev, void *p);
+int snig_cuda_upload(int dev, void *dst, const void *src, uint64_t bytes,
+                     char *err);
+
+/* ---- cuda.c: host memory, page-locked where the system gives it */
+
+/* bytes of page-locked memory, else of pageable memory (then *pinned is 0:
+ * copies from it still work, slower).  NULL when neither is there. */
+void *snig_cuda_host_alloc(size_t bytes, int *pinned);
+void snig_cuda_host_free(void *p, int pinned);
 
 /* ---- graph.cu: one GPU's buffers, CUDA Graph and host staging */
 
@@ -35,17 +58,22 @@ typedef struct snig_cuda_setup {
     uint32_t neurons;
     uint32_t layers;
     const snig_pack_layer *pack;   /* layers entries */
-    const void *arena;             /* pinned: every layer's blob */
-    uint64_t arena_bytes;
+    const void *weights;           /* resident: this GPU's copy of the arena
+                                      (device memory); NULL: streamed */
+    const void *arena;             /* host: every layer's blob (streamed) */
     uint64_t max_layer_bytes;
+    int buffers;                   /* streamed: layer buffers */
     const uint8_t *retire;         /* layers entries: 1 when rows all at 32
                                       after layer l may leave (layers l+1..
                                       keep the all-32 row all-32) */
     int keep_values;
+    int fused;                     /* summation order (pack_math.h) */
+    uint32_t section;              /* input neurons staged per step */
 } snig_cuda_setup;
 
-/* Host side of a batch, page-locked, owned by the device object: the worker
- * fills rowptr, mult and entries, and reads status, stats and values. */
+/* Host side of a batch, owned by the device object (page-locked where
+ * possible): the worker fills rowptr, mult and entries, and reads status,
+ * stats and values. */
 typedef struct snig_cuda_io {
     uint64_t *rowptr;           /* m + 1, rebased to 0 */
     uint32_t *mult;             /* m: rows each one stands for */
@@ -55,19 +83,22 @@ typedef struct snig_cuda_io {
     uint64_t *stats;            /* 2 x layers: weight of rows nonzero after
                                    layer l, then of rows retired at l */
     float *values;              /* keep_values: m x neurons */
+    int pinned;                 /* 1 when every buffer is page-locked */
 } snig_cuda_io;
 
 typedef struct snig_cuda_dev snig_cuda_dev;
 
-/* Allocates plan->layout on the GPU, copies resident weights, builds and
- * instantiates the batch graph.  Out: *out (free with snig_cuda_dev_free). */
+/* Allocates plan->layout on the GPU, builds and instantiates the batch
+ * graph.  Out: *out (free with snig_cuda_dev_free). */
 int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
                       snig_cuda_dev **out, char *err);
 snig_cuda_io *snig_cuda_dev_io(snig_cuda_dev *d);
 /* Runs one batch of m rows (1 <= m <= plan batch) whose nnz input entries
  * are in io: updates the graph's parameters, launches it, brings the results
- * to io and waits. */
-int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz, char *err);
+ * to io and waits.  *graph_seconds: the graph launch as CUDA events time it
+ * (input copies, streamed weights and every kernel of the batch). */
+int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz,
+                      double *graph_seconds, char *err);
 /* Bytes this object holds on the GPU. */
 uint64_t snig_cuda_dev_bytes(const snig_cuda_dev *d);
 void snig_cuda_dev_free(snig_cuda_dev **d);

@@ -8,16 +8,17 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 
-/* Threads of a block, and output neurons each owns in the layer kernel. */
+/* Threads of a block, and output neurons each owns in the layer kernel: a
+ * block owns 2048 outputs, so a live row is staged N / 2048 times a layer.
+ * Two blocks share a multiprocessor (registers: at most 128 a thread). */
 #define SNIG_CUDA_THREADS 256
-#define SNIG_CUDA_COLS 4
+#define SNIG_CUDA_COLS 8
 #define SNIG_CUDA_BLOCK_COLS (SNIG_CUDA_THREADS * SNIG_CUDA_COLS)
-/* Input neurons of Y staged in shared memory per step, for each of the
- * SNIG_CUDA_ROWS rows: 4 x 2048 floats = 32 KiB (under the 48 KiB that
- * needs no opt-in). */
-#define SNIG_CUDA_SECTION 2048
+#define SNIG_CUDA_MIN_BLOCKS 2
 /* About how many blocks a layer kernel launches (grid-stride over rows). */
 #define SNIG_CUDA_BLOCKS 8192
+/* The staged section (host/plan.h, snig_cuda_section) lives in dynamic
+ * shared memory, 16 bytes per input neuron (4 rows interleaved). */
 
 /* Clears the batch's state and spreads its input rows into dense Y. */
 struct snig_input_args {
@@ -45,6 +46,8 @@ struct snig_layer_args {
     float uniform;
     float bias_scalar;
     uint32_t n;
+    uint32_t section;                /* input neurons staged per step */
+    int vec;                         /* n % 4 == 0: 16-byte staging */
     const float *yin;
     float *yout;
     const uint32_t *list;
@@ -72,7 +75,7 @@ struct snig_compact_args {
 
 /* The kernels' addresses, for graph kernel nodes (kernel.cu). */
 const void *snig_cuda_input_kernel(void);
-const void *snig_cuda_layer_kernel(void);
+const void *snig_cuda_layer_kernel(int fused);
 const void *snig_cuda_compact_kernel(void);
 
 /* 0 when e is cudaSuccess; else writes "file:line: what: reason" to err and

@@ -13,9 +13,11 @@
 typedef struct snig_cuda_run {
     const snig_job *job;
     snig_result *res;
-    snig_cuda_setup setup;       /* device set by each worker */
+    snig_cuda_setup setup;       /* device and weights set by each worker */
+    const void *const *weights;  /* per GPU: resident weights, or NULL */
     snig_cuda_plan plan;
     int shortcuts;
+    int threads;                 /* host threads of a worker's staging */
     uint64_t batches;
     atomic_uint_least64_t next;  /* the next batch to take */
     atomic_int stop;             /* a worker failed: the others stop */
@@ -28,6 +30,7 @@ typedef struct snig_cuda_worker {
     int device;
     uint32_t *rep_of;            /* batch: representative of each row */
     uint32_t *reps;              /* batch: first row of each representative */
+    uint64_t *hash;              /* batch: hash of each row */
     uint32_t *table;             /* dedup hash table */
     pthread_t thread;
     int started;
@@ -35,6 +38,8 @@ typedef struct snig_cuda_worker {
     char err[SNIG_CUDA_ERRLEN];
     uint64_t batches_done;
     uint64_t device_bytes;
+    double graph_seconds;        /* CUDA events around its graph launches */
+    int io_pinned;
 } snig_cuda_worker;
 
 /* The worker's thread: creates its GPU's graph, runs batches until none is

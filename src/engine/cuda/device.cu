@@ -27,8 +27,7 @@ int snig_cuda_count(void)
     return count > 0 ? count : 0;
 }
 
-int snig_cuda_describe(int dev, char *name, size_t name_len, uint64_t *free_b,
-                       uint64_t *total_b, char *err)
+int snig_cuda_describe(int dev, snig_cuda_props *p, char *err)
 {
     cudaDeviceProp prop;
     size_t f = 0, t = 0;
@@ -39,10 +38,14 @@ int snig_cuda_describe(int dev, char *name, size_t name_len, uint64_t *free_b,
         snig_cuda_check(cudaMemGetInfo(&f, &t), "cudaMemGetInfo", __FILE__,
                         __LINE__, err))
         return -1;
-    if (name != NULL && name_len > 0)
-        snprintf(name, name_len, "%s", prop.name);
-    *free_b = f;
-    *total_b = t;
+    snprintf(p->name, sizeof p->name, "%s", prop.name);
+    p->free_b = f;
+    p->total_b = t;
+    p->sms = prop.multiProcessorCount;
+    p->smem_block = prop.sharedMemPerBlockOptin;
+    p->smem_sm = prop.sharedMemPerMultiprocessor;
+    p->major = prop.major;
+    p->minor = prop.minor;
     return 0;
 }
 
@@ -59,4 +62,34 @@ void snig_cuda_pinned_free(void *p)
 {
     if (p != NULL)
         (void)cudaFreeHost(p);
+}
+
+int snig_cuda_device_alloc(int dev, uint64_t bytes, void **p, char *err)
+{
+    *p = NULL;
+    if (snig_cuda_check(cudaSetDevice(dev), "cudaSetDevice", __FILE__,
+                        __LINE__, err))
+        return -1;
+    cudaError_t e = cudaMalloc(p, bytes ? bytes : 1);
+    if (e != cudaSuccess)
+        *p = NULL;
+    return snig_cuda_check(e, "cudaMalloc", __FILE__, __LINE__, err);
+}
+
+void snig_cuda_device_free(int dev, void *p)
+{
+    if (p == NULL)
+        return;
+    (void)cudaSetDevice(dev);
+    (void)cudaFree(p);
+    (void)cudaGetLastError();
+}
+
+int snig_cuda_upload(int dev, void *dst, const void *src, uint64_t bytes,
+                     char *err)
+{
+    return snig_cuda_check(cudaSetDevice(dev), "cudaSetDevice", __FILE__,
+                           __LINE__, err) ||
+           snig_cuda_check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice),
+                           "cudaMemcpy (weights)", __FILE__, __LINE__, err);
 }

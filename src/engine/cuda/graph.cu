@@ -13,7 +13,9 @@
 // first B layers start with the graph and overlap the input step.  Per batch
 // only the sizes of the three input copies and the row count of the input
 // kernel change (cudaGraphExecMemcpyNodeSetParams1D and
-// cudaGraphExecKernelNodeSetParams): nothing is rebuilt.
+// cudaGraphExecKernelNodeSetParams): nothing is rebuilt.  Resident weights
+// were copied once per plan (cuda.c) and are only read here.  Two CUDA
+// events around each launch time the graph (graph_seconds).
 #include "cuda_internal.cuh"
 #include "host/pack_math.h"
 
@@ -32,7 +34,9 @@ struct snig_cuda_dev {
     snig_input_args input;
     dim3 input_grid;
     snig_cuda_io io;
-    bool stream_made;
+    int io_pinned[6];                 // which io buffers are page-locked
+    cudaEvent_t ev[2];
+    bool stream_made, events_made;
 };
 
 #define CHECK_CUDA(call, err) \
@@ -55,14 +59,15 @@ static int add_copy(cudaGraphNode_t *node, cudaGraph_t g,
 
 static int add_kernel(cudaGraphNode_t *node, cudaGraph_t g,
                       const cudaGraphNode_t *deps, size_t ndeps,
-                      const void *fn, dim3 grid, void *args, char *err)
+                      const void *fn, dim3 grid, size_t shared, void *args,
+                      char *err)
 {
     void *params[1] = {args};
     cudaKernelNodeParams p = {};
     p.func = const_cast<void *>(fn);
     p.gridDim = grid;
     p.blockDim = dim3(SNIG_CUDA_THREADS, 1, 1);
-    p.sharedMemBytes = 0;
+    p.sharedMemBytes = (unsigned)shared;
     p.kernelParams = params;   // copied by the call
     p.extra = NULL;
     return CHECK_CUDA(cudaGraphAddKernelNode(node, g, deps, ndeps, &p), err);
@@ -71,11 +76,10 @@ static int add_kernel(cudaGraphNode_t *node, cudaGraph_t g,
 // The weights of layer l on the device.
 static const unsigned char *layer_weights(const snig_cuda_dev *d, uint32_t l)
 {
-    const unsigned char *base = d->mem + d->plan.layout.weights;
-    if (d->plan.resident)
-        return base + d->s.pack[l].offset;
-    return base + (uint64_t)(l % (uint32_t)d->plan.buffers) *
-                      d->s.max_layer_bytes;
+    if (d->s.weights != NULL)
+        return (const unsigned char *)d->s.weights + d->s.pack[l].offset;
+    return d->mem + d->plan.layout.weights +
+           (uint64_t)(l % (uint32_t)d->s.buffers) * d->s.max_layer_bytes;
 }
 
 static int build_graph(snig_cuda_dev *d, char *err)
@@ -101,8 +105,10 @@ static int build_graph(snig_cuda_dev *d, char *err)
                                              : 1));
     const dim3 compact_grid(
         min_u32((batch + SNIG_CUDA_THREADS - 1) / SNIG_CUDA_THREADS, 1024));
-    const int streaming = !d->plan.resident;
-    const uint32_t B = (uint32_t)d->plan.buffers;
+    const int streaming = d->s.weights == NULL;
+    const uint32_t B = (uint32_t)d->s.buffers;
+    const size_t shared = (size_t)d->s.section * 4 * sizeof(float);
+    const void *layer_fn = snig_cuda_layer_kernel(d->s.fused);
     cudaGraphNode_t *kernels = NULL;
     int rc = -1;
 
@@ -112,7 +118,11 @@ static int build_graph(snig_cuda_dev *d, char *err)
                  __LINE__);
         goto cleanup;
     }
-    if (CHECK_CUDA(cudaGraphCreate(&d->graph, 0), err))
+    if (CHECK_CUDA(cudaFuncSetAttribute(
+                       layer_fn, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                       (int)shared),
+                   err) ||
+        CHECK_CUDA(cudaGraphCreate(&d->graph, 0), err))
         goto cleanup;
 
     // Input: sizes are those of a full batch here, set per batch later.
@@ -144,7 +154,7 @@ static int build_graph(snig_cuda_dev *d, char *err)
         cudaGraphNode_t deps[3] = {d->copy_rowptr, d->copy_mult,
                                    d->copy_entries};
         if (add_kernel(&d->input_node, d->graph, deps, 3,
-                       snig_cuda_input_kernel(), d->input_grid, a, err))
+                       snig_cuda_input_kernel(), d->input_grid, 0, a, err))
             goto cleanup;
     }
 
@@ -174,14 +184,16 @@ static int build_graph(snig_cuda_dev *d, char *err)
             la.uniform = p->uniform;
             la.bias_scalar = p->bias_scalar;
             la.n = n;
+            la.section = d->s.section;
+            la.vec = n % 4 == 0 && d->s.section % 4 == 0;
             la.yin = y[l % 2];
             la.yout = y[(l + 1) % 2];
             la.list = list[l % 2];
             la.count = count + l;
             la.rownz = rownz;
             la.rowsat = rowsat;
-            if (add_kernel(&kernels[l], d->graph, deps, ndeps,
-                           snig_cuda_layer_kernel(), layer_grid, &la, err))
+            if (add_kernel(&kernels[l], d->graph, deps, ndeps, layer_fn,
+                           layer_grid, shared, &la, err))
                 goto cleanup;
 
             snig_compact_args ca;
@@ -200,7 +212,8 @@ static int build_graph(snig_cuda_dev *d, char *err)
             ca.retired = stats + layers + l;
             cudaGraphNode_t compact;
             if (add_kernel(&compact, d->graph, &kernels[l], 1,
-                           snig_cuda_compact_kernel(), compact_grid, &ca, err))
+                           snig_cuda_compact_kernel(), compact_grid, 0, &ca,
+                           err))
                 goto cleanup;
             prev = compact;
         }
@@ -213,26 +226,35 @@ cleanup:
     return rc;
 }
 
+// The host side of a batch: page-locked where the system gives it.
 static int alloc_io(snig_cuda_dev *d, char *err)
 {
     const uint64_t batch = d->plan.batch;
     const uint64_t entries = d->plan.max_entries ? d->plan.max_entries : 1;
     snig_cuda_io *io = &d->io;
-    if (snig_cuda_pinned_alloc((void **)&io->rowptr,
-                               (batch + 1) * sizeof *io->rowptr, err) ||
-        snig_cuda_pinned_alloc((void **)&io->mult, batch * sizeof *io->mult,
-                               err) ||
-        snig_cuda_pinned_alloc((void **)&io->entries,
-                               entries * sizeof *io->entries, err) ||
-        snig_cuda_pinned_alloc((void **)&io->status, batch, err) ||
-        snig_cuda_pinned_alloc((void **)&io->stats,
-                               2 * (uint64_t)d->s.layers * sizeof *io->stats,
-                               err))
+    int *pin = d->io_pinned;
+    io->rowptr = (uint64_t *)snig_cuda_host_alloc(
+        (batch + 1) * sizeof *io->rowptr, &pin[0]);
+    io->mult = (uint32_t *)snig_cuda_host_alloc(batch * sizeof *io->mult,
+                                                &pin[1]);
+    io->entries = (snig_cuda_entry *)snig_cuda_host_alloc(
+        entries * sizeof *io->entries, &pin[2]);
+    io->status = (uint8_t *)snig_cuda_host_alloc(batch, &pin[3]);
+    io->stats = (uint64_t *)snig_cuda_host_alloc(
+        2 * (uint64_t)d->s.layers * sizeof *io->stats, &pin[4]);
+    pin[5] = 1;
+    if (d->s.keep_values)
+        io->values = (float *)snig_cuda_host_alloc(
+            batch * d->s.neurons * sizeof *io->values, &pin[5]);
+    io->pinned = pin[0] && pin[1] && pin[2] && pin[3] && pin[4] && pin[5];
+    if (io->rowptr == NULL || io->mult == NULL || io->entries == NULL ||
+        io->status == NULL || io->stats == NULL ||
+        (d->s.keep_values && io->values == NULL)) {
+        snprintf(err, SNIG_CUDA_ERRLEN, "%s:%d: out of host memory for a "
+                 "batch of %llu rows", __FILE__, __LINE__,
+                 (unsigned long long)batch);
         return -1;
-    if (d->s.keep_values &&
-        snig_cuda_pinned_alloc((void **)&io->values,
-                               batch * d->s.neurons * sizeof *io->values, err))
-        return -1;
+    }
     return 0;
 }
 
@@ -267,13 +289,13 @@ int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
     }
     if (alloc_io(d, err))
         goto cleanup;
-    if (plan->resident &&
-        (CHECK_CUDA(cudaMemcpyAsync(d->mem + plan->layout.weights, s->arena,
-                                    s->arena_bytes, cudaMemcpyHostToDevice,
-                                    d->stream),
-                    err) ||
-         CHECK_CUDA(cudaStreamSynchronize(d->stream), err)))
+    if (CHECK_CUDA(cudaEventCreate(&d->ev[0]), err))
         goto cleanup;
+    if (CHECK_CUDA(cudaEventCreate(&d->ev[1]), err)) {
+        (void)cudaEventDestroy(d->ev[0]);
+        goto cleanup;
+    }
+    d->events_made = true;
     if (build_graph(d, err))
         goto cleanup;
     *out = d;
@@ -294,7 +316,8 @@ uint64_t snig_cuda_dev_bytes(const snig_cuda_dev *d)
     return d != NULL && d->mem != NULL ? d->plan.layout.total : 0;
 }
 
-int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz, char *err)
+int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz,
+                      double *graph_seconds, char *err)
 {
     const snig_cuda_layout *lay = &d->plan.layout;
     const uint32_t layers = d->s.layers;
@@ -334,7 +357,9 @@ int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz, char *err)
                    err) ||
         CHECK_CUDA(cudaGraphExecKernelNodeSetParams(d->exec, d->input_node, &p),
                    err) ||
+        CHECK_CUDA(cudaEventRecord(d->ev[0], d->stream), err) ||
         CHECK_CUDA(cudaGraphLaunch(d->exec, d->stream), err) ||
+        CHECK_CUDA(cudaEventRecord(d->ev[1], d->stream), err) ||
         CHECK_CUDA(cudaMemcpyAsync(d->io.status, d->mem + lay->status, m,
                                    cudaMemcpyDeviceToHost, d->stream),
                    err) ||
@@ -349,9 +374,12 @@ int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz, char *err)
                                    cudaMemcpyDeviceToHost, d->stream),
                    err))
         return -1;
+    float ms = 0.0f;
     if (CHECK_CUDA(cudaStreamSynchronize(d->stream), err) ||
-        CHECK_CUDA(cudaGetLastError(), err))
+        CHECK_CUDA(cudaGetLastError(), err) ||
+        CHECK_CUDA(cudaEventElapsedTime(&ms, d->ev[0], d->ev[1]), err))
         return -1;
+    *graph_seconds = ms / 1e3;
     return 0;
 }
 
@@ -371,14 +399,18 @@ void snig_cuda_dev_free(snig_cuda_dev **dp)
         (void)cudaGraphDestroy(d->graph);
     if (d->mem != NULL)
         (void)cudaFree(d->mem);
+    if (d->events_made) {
+        (void)cudaEventDestroy(d->ev[0]);
+        (void)cudaEventDestroy(d->ev[1]);
+    }
     if (d->stream_made)
         (void)cudaStreamDestroy(d->stream);
-    snig_cuda_pinned_free(d->io.rowptr);
-    snig_cuda_pinned_free(d->io.mult);
-    snig_cuda_pinned_free(d->io.entries);
-    snig_cuda_pinned_free(d->io.status);
-    snig_cuda_pinned_free(d->io.stats);
-    snig_cuda_pinned_free(d->io.values);
+    snig_cuda_host_free(d->io.rowptr, d->io_pinned[0]);
+    snig_cuda_host_free(d->io.mult, d->io_pinned[1]);
+    snig_cuda_host_free(d->io.entries, d->io_pinned[2]);
+    snig_cuda_host_free(d->io.status, d->io_pinned[3]);
+    snig_cuda_host_free(d->io.stats, d->io_pinned[4]);
+    snig_cuda_host_free(d->io.values, d->io_pinned[5]);
     (void)cudaGetLastError();   // leave no error behind for the next call
     free(d);
     *dp = NULL;

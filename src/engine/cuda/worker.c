@@ -7,23 +7,28 @@
 
 #include <string.h>
 
-/* Copies the representatives' input rows to the staging buffers; returns
+/* Copies the representatives' input rows to the staging buffers, on
+ * `threads` threads (offsets first, then the rows side by side); returns
  * their nonzeros. */
 static uint64_t stage(const snig_inputs *in, uint64_t first, uint32_t m,
-                      const uint32_t *reps, snig_cuda_io *io)
+                      const uint32_t *reps, snig_cuda_io *io, int threads)
 {
-    uint64_t at = 0;
     io->rowptr[0] = 0;
     for (uint32_t q = 0; q < m; q++) {
         uint64_t r = first + reps[q];
-        for (uint64_t k = in->rowptr[r]; k < in->rowptr[r + 1]; k++) {
-            io->entries[at].col = in->col[k];
-            io->entries[at].val = in->val[k];
-            at++;
-        }
-        io->rowptr[q + 1] = at;
+        io->rowptr[q + 1] = io->rowptr[q] + (in->rowptr[r + 1] - in->rowptr[r]);
     }
-    return at;
+    const int64_t rows = m;
+#pragma omp parallel for schedule(dynamic, 256) num_threads(threads)
+    for (int64_t q = 0; q < rows; q++) {
+        uint64_t r = first + reps[q];
+        snig_cuda_entry *e = io->entries + io->rowptr[q];
+        for (uint64_t k = in->rowptr[r]; k < in->rowptr[r + 1]; k++, e++) {
+            e->col = in->col[k];
+            e->val = in->val[k];
+        }
+    }
+    return io->rowptr[m];
 }
 
 static void merge(snig_cuda_run *run, snig_cuda_worker *w, uint64_t first,
@@ -67,10 +72,12 @@ void *snig_cuda_worker_main(void *arg)
 
     w->rc = -1;
     setup.device = w->device;
+    setup.weights = run->weights != NULL ? run->weights[w->device] : NULL;
     if (snig_cuda_dev_new(&setup, &run->plan, &dev, w->err) != 0)
         goto cleanup;
     w->device_bytes = snig_cuda_dev_bytes(dev);
     io = snig_cuda_dev_io(dev);
+    w->io_pinned = io->pinned;
     for (;;) {
         if (atomic_load(&run->stop))
             break;
@@ -82,10 +89,13 @@ void *snig_cuda_worker_main(void *arg)
                                                              : batch);
         uint32_t m = snig_dedup_rows(in->rowptr, in->col, in->val, first,
                                      count, run->shortcuts, w->rep_of,
-                                     w->reps, io->mult, w->table);
-        uint64_t nnz = stage(in, first, m, w->reps, io);
-        if (snig_cuda_dev_run(dev, m, nnz, w->err) != 0)
+                                     w->reps, io->mult, w->table, w->hash,
+                                     run->threads);
+        uint64_t nnz = stage(in, first, m, w->reps, io, run->threads);
+        double seconds = 0.0;
+        if (snig_cuda_dev_run(dev, m, nnz, &seconds, w->err) != 0)
             goto cleanup;
+        w->graph_seconds += seconds;
         merge(run, w, first, count, io);
         w->batches_done++;
     }

@@ -37,7 +37,8 @@ static int rows_equal(const uint64_t *rowptr, const uint32_t *col,
 uint32_t snig_dedup_rows(const uint64_t *rowptr, const uint32_t *col,
                          const float *val, uint64_t first, uint32_t count,
                          int enabled, uint32_t *rep_of, uint32_t *reps,
-                         uint32_t *mult, uint32_t *table)
+                         uint32_t *mult, uint32_t *table, uint64_t *hash,
+                         int threads)
 {
     uint32_t m = 0;
     if (!enabled) {
@@ -48,13 +49,18 @@ uint32_t snig_dedup_rows(const uint64_t *rowptr, const uint32_t *col,
         }
         return count;
     }
+    const int64_t rows = count;
+#pragma omp parallel for schedule(static) num_threads(threads > 0 ? threads : 1)
+    for (int64_t t = 0; t < rows; t++) {
+        uint64_t r = first + (uint64_t)t;
+        hash[t] = row_hash(col + rowptr[r], val + rowptr[r],
+                           rowptr[r + 1] - rowptr[r]);
+    }
     uint32_t size = snig_dedup_table_size(count);
     memset(table, 0, (size_t)size * sizeof *table);   /* 0: empty, else q+1 */
     for (uint32_t t = 0; t < count; t++) {
         uint64_t r = first + t;
-        uint64_t len = rowptr[r + 1] - rowptr[r];
-        uint32_t slot = (uint32_t)row_hash(col + rowptr[r], val + rowptr[r],
-                                           len) & (size - 1);
+        uint32_t slot = (uint32_t)hash[t] & (size - 1);
         for (;;) {
             uint32_t q1 = table[slot];
             if (q1 == 0) {

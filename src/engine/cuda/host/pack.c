@@ -110,7 +110,8 @@ static uint32_t column_base(const view *v, uint32_t j)
 /* The all-32 row through the packed layer, summed as the kernel sums it:
  * the saturation shortcut is exact because this is the very computation the
  * kernel would do. */
-static int maps_saturated(const snig_pack_layer *d, const view *v, uint32_t n)
+static int maps_saturated(const snig_pack_layer *d, const view *v, uint32_t n,
+                          int fused)
 {
     for (uint32_t j = 0; j < n; j++) {
         float z = 0.0f;
@@ -118,7 +119,7 @@ static int maps_saturated(const snig_pack_layer *d, const view *v, uint32_t n)
         for (uint32_t k = 0; k < v->len[j]; k++) {
             float w = v->val ? v->val[base + (size_t)k * SNIG_PACK_GROUP]
                              : d->uniform;
-            z = snig_pack_madd(z, SNIG_YMAX, w);
+            z = snig_pack_madd(z, SNIG_YMAX, w, fused);
         }
         if (snig_activate(z, v->bias ? v->bias[j] : d->bias_scalar) !=
             SNIG_YMAX)
@@ -130,7 +131,8 @@ static int maps_saturated(const snig_pack_layer *d, const view *v, uint32_t n)
 void snig_pack_fill(snig_pack_layer *d, uint32_t n, const uint32_t *rowptr,
                     const uint16_t *col16, const uint32_t *col32,
                     const float *val, float uniform, const float *bias,
-                    float bias_scalar, void *blob, uint32_t *cursor)
+                    float bias_scalar, int fused, void *blob,
+                    uint32_t *cursor)
 {
     unsigned char *b = blob;
     uint32_t *grp = (uint32_t *)b;
@@ -161,12 +163,13 @@ void snig_pack_fill(snig_pack_layer *d, uint32_t n, const uint32_t *rowptr,
     if (pbias)
         memcpy(pbias, bias, (size_t)n * sizeof *pbias);
     view v = view_of(d, blob);
-    d->maps_saturated = maps_saturated(d, &v, n);
+    d->maps_saturated = maps_saturated(d, &v, n, fused);
 }
 
 void snig_pack_emulate(const snig_pack_layer *d, const void *blob, uint32_t n,
-                       uint32_t section, const float *yin, float *yout,
-                       uint32_t rows, float *acc, uint32_t *cursor)
+                       uint32_t section, int fused, const float *yin,
+                       float *yout, uint32_t rows, float *acc,
+                       uint32_t *cursor)
 {
     const view v = view_of(d, blob);
     float ys[SNIG_CUDA_ROWS * SNIG_PACK_EMULATE_SECTION];
@@ -182,14 +185,14 @@ void snig_pack_emulate(const snig_pack_layer *d, const void *blob, uint32_t n,
         for (uint32_t s0 = 0; s0 < n; s0 += section) {
             uint32_t len = n - s0 < section ? n - s0 : section;
             int any = 0;
-            /* The kernel's shared-memory load: rows past the end are zeros,
-             * and the zero test is the block's vote. */
+            /* The kernel's shared-memory load: rows interleaved, rows past
+             * the end zeros, and the zero test is the block's vote. */
             for (int r = 0; r < SNIG_CUDA_ROWS; r++)
                 for (uint32_t i = 0; i < len; i++) {
                     float y = r0 + r < rows
                                   ? yin[(size_t)(r0 + r) * n + s0 + i]
                                   : 0.0f;
-                    ys[r * section + i] = y;
+                    ys[i * SNIG_CUDA_ROWS + r] = y;
                     any |= y != 0.0f;
                 }
             for (uint32_t j = 0; j < n; j++) {
@@ -199,7 +202,7 @@ void snig_pack_emulate(const snig_pack_layer *d, const void *blob, uint32_t n,
                     any ? snig_pack_section(idx, v.val ? v.val + base : NULL,
                                             SNIG_PACK_GROUP, d->uniform,
                                             cursor[j], v.len[j], s0, s0 + len,
-                                            ys, section,
+                                            ys, fused,
                                             acc + (size_t)j * SNIG_CUDA_ROWS)
                         : snig_pack_skip(idx, SNIG_PACK_GROUP, cursor[j],
                                          v.len[j], s0 + len);

@@ -66,11 +66,13 @@ int snig_pack_plan(snig_pack_layer *d, uint32_t n, uint64_t nnz,
  * or NULL for `uniform`, bias or NULL for bias_scalar) into blob, which has
  * d->bytes bytes; d comes from snig_pack_plan with this layer's slots.
  * cursor: n scratch uint32.
- * Also sets d->maps_saturated. */
+ * Also sets d->maps_saturated, summing as the kernel does in the order
+ * `fused` (pack_math.h). */
 void snig_pack_fill(snig_pack_layer *d, uint32_t n, const uint32_t *rowptr,
                     const uint16_t *col16, const uint32_t *col32,
                     const float *val, float uniform, const float *bias,
-                    float bias_scalar, void *blob, uint32_t *cursor);
+                    float bias_scalar, int fused, void *blob,
+                    uint32_t *cursor);
 
 /* 1 when val[0..nnz) are all the same value (bit for bit). */
 int snig_pack_uniform(const float *val, uint64_t nnz);
@@ -81,11 +83,12 @@ int snig_pack_uniform(const float *val, uint64_t nnz);
 /* Host emulation of one layer kernel step, with the kernel's tiling: tiles
  * of SNIG_CUDA_ROWS rows, input sections of `section` neurons (at most
  * SNIG_PACK_EMULATE_SECTION), a section skipped when it is zero in every
- * row of the tile.  yin/yout: rows x n.  Scratch: acc n * SNIG_CUDA_ROWS
- * floats, cursor n uint32. */
+ * row of the tile, in the order `fused`.  yin/yout: rows x n.  Scratch:
+ * acc n * SNIG_CUDA_ROWS floats, cursor n uint32. */
 void snig_pack_emulate(const snig_pack_layer *d, const void *blob, uint32_t n,
-                       uint32_t section, const float *yin, float *yout,
-                       uint32_t rows, float *acc, uint32_t *cursor);
+                       uint32_t section, int fused, const float *yin,
+                       float *yout, uint32_t rows, float *acc,
+                       uint32_t *cursor);
 
 #ifdef __cplusplus
 }

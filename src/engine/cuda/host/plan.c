@@ -79,11 +79,35 @@ static uint32_t fit_batch(snig_cuda_plan *p, uint32_t n, uint32_t layers,
     return lo;
 }
 
+int snig_cuda_weights_choose(snig_cuda_weights_plan *w, uint32_t n,
+                             uint32_t layers, uint64_t arena_bytes,
+                             uint64_t max_layer_bytes, uint64_t budget,
+                             int want_buffers)
+{
+    snig_cuda_layout lay;
+    int buffers = want_buffers > 0 ? want_buffers : 2;
+    if ((uint32_t)buffers > layers)
+        buffers = (int)(layers ? layers : 1);
+    w->buffers = buffers;
+    snig_cuda_layout_make(&lay, n, layers, SNIG_CUDA_RESIDENT_ROWS,
+                          (uint64_t)SNIG_CUDA_RESIDENT_ROWS *
+                              (n / SNIG_CUDA_RESIDENT_DENSITY + 1),
+                          0);
+    w->need = arena_bytes + lay.total;
+    w->resident = w->need <= budget;
+    if (w->resident)
+        return 1;
+    /* Streamed: one row (dense, the worst) beside the buffers at least. */
+    snig_cuda_layout_make(&lay, n, layers, 1, n,
+                          (uint64_t)buffers * max_layer_bytes);
+    w->need = lay.total;
+    return lay.total <= budget;
+}
+
 int snig_cuda_plan_make(snig_cuda_plan *p, uint32_t n, uint32_t layers,
                         const uint64_t *rowptr, uint64_t rows,
-                        uint64_t arena_bytes, uint64_t max_layer_bytes,
-                        uint64_t budget, uint32_t want_batch,
-                        int want_buffers, int gpus)
+                        uint64_t weight_bytes, uint64_t budget,
+                        uint32_t want_batch, int gpus)
 {
     uint64_t per_gpu = gpus > 1 ? (rows + (uint64_t)gpus - 1) / gpus : rows;
     uint64_t start = want_batch ? want_batch : per_gpu;
@@ -93,37 +117,36 @@ int snig_cuda_plan_make(snig_cuda_plan *p, uint32_t n, uint32_t layers,
         start = SNIG_CUDA_MAX_BATCH;
     if (start == 0)
         start = 1;
-    int buffers = want_buffers > 0 ? want_buffers : 2;
-    if ((uint32_t)buffers > layers)
-        buffers = (int)(layers ? layers : 1);
-    p->buffers = buffers;
     /* A caller's batch is taken as given (fewer rows only at the end), the
      * engine's own is the largest that fits. */
-    int exact = want_batch != 0;
-    /* Resident weights unless that leaves room for small batches only (each
-     * batch runs every layer, so tiny batches cost more than streaming). */
-    uint32_t good = start < 1024 ? (uint32_t)start : 1024;
-    p->resident = 1;
-    p->batch = fit_batch(p, n, layers, rowptr, rows, arena_bytes, budget,
-                         (uint32_t)start, exact);
-    if (p->batch >= good)
+    p->batch = fit_batch(p, n, layers, rowptr, rows, weight_bytes, budget,
+                         (uint32_t)start, want_batch != 0);
+    if (p->batch > 0)
         return 1;
-    uint32_t resident_batch = p->batch;
-    p->resident = 0;
-    p->batch = fit_batch(p, n, layers, rowptr, rows,
-                         (uint64_t)buffers * max_layer_bytes, budget,
-                         (uint32_t)start, exact);
-    if (p->batch > resident_batch)
-        return 1;
-    if (resident_batch > 0) {
-        p->resident = 1;
-        p->batch = fit_batch(p, n, layers, rowptr, rows, arena_bytes, budget,
-                             resident_batch, 1);
-        return 1;
-    }
-    /* Tell the caller the least it would take: one row, streaming. */
+    /* Tell the caller the least it would take: one row. */
     p->max_entries = snig_cuda_max_entries(rowptr, rows, 1);
     snig_cuda_layout_make(&p->layout, n, layers, 1, p->max_entries,
-                          (uint64_t)buffers * max_layer_bytes);
+                          weight_bytes);
     return 0;
+}
+
+uint32_t snig_cuda_section(uint32_t n, uint64_t smem_block, uint64_t smem_sm,
+                           uint32_t want)
+{
+    const uint64_t per_neuron = 16;   /* 4 rows of floats */
+    uint64_t most = smem_block / per_neuron / 4 * 4;
+    uint64_t need = ((uint64_t)n + 3) / 4 * 4;
+    uint64_t s;
+    if (want > 0) {
+        s = want / 4 * 4;
+        s = s < 4 ? 4 : s;
+    } else {
+        /* Two blocks per multiprocessor, each with 1 KiB the system keeps. */
+        uint64_t half = smem_sm / 2 > 1024 ? smem_sm / 2 - 1024 : 0;
+        s = half / per_neuron / 256 * 256;
+        s = s < 256 ? 256 : s;
+    }
+    s = s < most ? s : most;
+    s = s < need ? s : need;
+    return (uint32_t)(s < 4 ? 4 : s);
 }

@@ -22,7 +22,7 @@ typedef struct snig_cuda_entry {
 
 /* Byte offsets of the device buffers inside one allocation. */
 typedef struct snig_cuda_layout {
-    uint64_t weights;   /* resident: every blob; else B blobs of max size */
+    uint64_t weights;   /* streamed: B blobs of max size (else empty) */
     uint64_t y[2];      /* batch x N floats each: Y in and out, in turn */
     uint64_t list[2];   /* batch uint32: live row positions, in turn */
     uint64_t rownz;     /* batch uint32: a block found the row nonzero */
@@ -39,8 +39,6 @@ typedef struct snig_cuda_layout {
 typedef struct snig_cuda_plan {
     uint32_t batch;         /* rows per batch */
     uint64_t max_entries;   /* input nonzeros of the largest batch */
-    int resident;
-    int buffers;            /* weight buffers when streaming */
     snig_cuda_layout layout;
 } snig_cuda_plan;
 
@@ -52,15 +50,47 @@ void snig_cuda_layout_make(snig_cuda_layout *lay, uint32_t n, uint32_t layers,
 uint64_t snig_cuda_max_entries(const uint64_t *rowptr, uint64_t rows,
                                uint32_t batch);
 
-/* Chooses the plan for a budget of `budget` bytes.  want_batch 0: as large
- * as fits (at most ceil(rows / gpus)); else exactly that (or fewer rows when
- * there are fewer).  want_buffers 0: 2.  Resident when it fits.  Returns 1,
- * or 0 when nothing fits (then p->layout.total holds the smallest need). */
+/* Rows a resident plan keeps room for beside the weights (else the weights
+ * are streamed: each batch runs every layer, so tiny batches would cost more
+ * than streaming), and the input nonzeros per row assumed for them. */
+#define SNIG_CUDA_RESIDENT_ROWS 1024u
+#define SNIG_CUDA_RESIDENT_DENSITY 4u   /* n / 4 nonzeros a row */
+
+/* How the weights live on a GPU, chosen once per plan (prepare). */
+typedef struct snig_cuda_weights_plan {
+    int resident;       /* 1: every layer copied once, at prepare */
+    int buffers;        /* streamed: layer buffers refilled every batch */
+    uint64_t need;      /* bytes asked for beside the rows (see below) */
+} snig_cuda_weights_plan;
+
+/* Resident when the arena and SNIG_CUDA_RESIDENT_ROWS rows fit the budget;
+ * else streamed through want_buffers (0: 2; at most `layers`) buffers of
+ * max_layer_bytes.  Returns 0 when not even one row fits beside the
+ * buffers (w->need then holds the least that would). */
+int snig_cuda_weights_choose(snig_cuda_weights_plan *w, uint32_t n,
+                             uint32_t layers, uint64_t arena_bytes,
+                             uint64_t max_layer_bytes, uint64_t budget,
+                             int want_buffers);
+
+/* Chooses the batch for a budget of `budget` bytes (what is left once
+ * resident weights are on the GPU), the device buffers holding
+ * `weight_bytes` of weights (0 when resident).  want_batch 0: as large as
+ * fits (at most ceil(rows / gpus)); else exactly that (or fewer rows when
+ * there are fewer).  Returns 1, or 0 when nothing fits (then
+ * p->layout.total holds the smallest need). */
 int snig_cuda_plan_make(snig_cuda_plan *p, uint32_t n, uint32_t layers,
                         const uint64_t *rowptr, uint64_t rows,
-                        uint64_t arena_bytes, uint64_t max_layer_bytes,
-                        uint64_t budget, uint32_t want_batch,
-                        int want_buffers, int gpus);
+                        uint64_t weight_bytes, uint64_t budget,
+                        uint32_t want_batch, int gpus);
+
+/* Input neurons staged per section of the layer kernel (4 rows x 16 bytes
+ * each, in dynamic shared memory): `want` when given (rounded down to a
+ * multiple of 4, within the block's limit), else as many as let 2 blocks
+ * share a multiprocessor, a multiple of 256, at least 256 and no more than
+ * n needs.  smem_block: the most one block may opt in to; smem_sm: per
+ * multiprocessor. */
+uint32_t snig_cuda_section(uint32_t n, uint64_t smem_block, uint64_t smem_sm,
+                           uint32_t want);
 
 #ifdef __cplusplus
 }
