@@ -13,9 +13,12 @@ snig=$1
 
 # ---- snig help CMD: the command's own help
 expect 0 "usage: snig run" -- "$snig" help run
-expect 0 "usage: snig convert" -- "$snig" help convert
-expect 0 "usage: snig info" -- "$snig" help info
-expect 0 "usage: snig generate" -- "$snig" help generate
+# every command the general help lists
+commands=$("$snig" help | sed -n '/^commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
+[ -n "$commands" ] || fail "snig help lists no command"
+for c in $commands; do
+    expect 0 "usage: snig $c" -- "$snig" help "$c"
+done
 expect 0 "Writes a RadiX-Net network" -- "$snig" help generate network
 expect 0 "commands:" -- "$snig" help
 expect 2 "unknown command 'nope'" -- "$snig" help nope
