@@ -32,6 +32,8 @@ cmp -s "$tmp/n.snb" "$tmp/n2.snb" || fail "--opt=value and --opt value differ"
 expect 2 "^snig generate network: no official bias" -- "$snig" generate network --neurons 128 --layers 2 --out "$tmp/x.snb"
 grep -q "network: generate" <<<"$last_out" && fail "repeated prefix: $last_out"
 expect 2 "--layers is not an option of generate inputs" -- "$snig" generate inputs --layers 3
+expect 2 "--format tsv writes files" -- "$snig" generate network --neurons 1024 --layers 2 --format tsv --out -
+[ ! -e ./- ] || fail "generate --format tsv --out - made a file named '-'"
 expect 2 "unexpected argument 'extra'" -- "$snig" generate network --neurons 1024 --layers 2 --out "$tmp/x.snb" extra
 
 # ---- a tiny network by hand

@@ -157,6 +157,9 @@ static int parse(const char *cmd, int network, int argc, char **argv,
         return cli_usage_error(cmd, "--images is required");
     if (a->out == NULL)
         return cli_usage_error(cmd, "--out is required");
+    if (strcmp(a->out, "-") == 0 && strcmp(a->format, "tsv") == 0)
+        return cli_usage_error(cmd, "--format tsv writes files: --out needs "
+                               "a path, not '-'");
     if (!network && cli_check_input(cmd, "--images", a->images) != 0)
         return SNIG_EXIT_ERROR;
     if (cli_check_output(cmd, "--out", a->out) != 0)
