@@ -32,6 +32,17 @@ extern "C" {
 
 #define SNIG_VERSION "0.1.0"
 
+/* Marks the public functions: the shared library is built with hidden
+ * visibility and exports these alone.  A program may define SNIG_API itself
+ * before including this header. */
+#ifndef SNIG_API
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define SNIG_API __attribute__((visibility("default")))
+#else
+#define SNIG_API
+#endif
+#endif
+
 /* One list makes both the enum and snig_status_str(). */
 #define SNIG_STATUS_MAP(X)                                               \
     X(OK, "success")                                                     \
@@ -56,7 +67,7 @@ typedef enum snig_status {
 } snig_status;
 
 /* A static, never NULL, name of a status ("malformed input"). */
-const char *snig_status_str(snig_status s);
+SNIG_API const char *snig_status_str(snig_status s);
 
 /* ------------------------------------------------------------------ context */
 
@@ -72,22 +83,22 @@ typedef struct snig_allocator {
 } snig_allocator;
 
 /* out: *ctx, owned by the caller.  alloc may be NULL; it is copied. */
-snig_status snig_ctx_new(snig_ctx **ctx, const snig_allocator *alloc);
-void snig_ctx_free(snig_ctx **ctx);
+SNIG_API snig_status snig_ctx_new(snig_ctx **ctx, const snig_allocator *alloc);
+SNIG_API void snig_ctx_free(snig_ctx **ctx);
 /* The message of the last call on ctx if it failed, "" when it succeeded.
  * Owned by ctx, valid until the next call on ctx. */
-const char *snig_errmsg(const snig_ctx *ctx);
+SNIG_API const char *snig_errmsg(const snig_ctx *ctx);
 /* Forget the last failure and a pending cancellation. */
-void snig_clear_error(snig_ctx *ctx);
+SNIG_API void snig_clear_error(snig_ctx *ctx);
 /* Asks the long calls running on ctx (loading, generating, converting,
  * inference) to stop: they return SNIG_CANCELLED soon, after removing any
  * file they were writing.  Safe from a signal handler or another thread.
  * The request stays until snig_clear_error, so a cancellation that arrives
  * between two calls stops the next one. */
-void snig_cancel(snig_ctx *ctx);
+SNIG_API void snig_cancel(snig_ctx *ctx);
 
 /* Seconds on a monotonic clock, for timing loads. */
-double snig_now(void);
+SNIG_API double snig_now(void);
 
 /* Progress of the long calls (loading, preparing, inference, generating,
  * converting).  The library calls `fn` from the thread of the call or from
@@ -101,7 +112,7 @@ typedef struct snig_progress {
     double seconds;          /* since the phase began */
 } snig_progress;
 typedef void (*snig_progress_fn)(const snig_progress *p, void *user);
-void snig_set_progress(snig_ctx *ctx, snig_progress_fn fn, void *user);
+SNIG_API void snig_set_progress(snig_ctx *ctx, snig_progress_fn fn, void *user);
 
 /* ------------------------------------------------------------------ network */
 
@@ -117,7 +128,7 @@ typedef struct snig_load_options {
                             when a layer is first used (0) */
 } snig_load_options;
 
-void snig_load_options_init(snig_load_options *o);
+SNIG_API void snig_load_options_init(snig_load_options *o);
 
 /* Every layer computes, for each input row y (n_in values):
  *   z = y W                         (W: n_in x n_out, sparse)
@@ -156,7 +167,7 @@ typedef struct snig_layer_desc {
 
 /* The challenge's layer: uniform weight 1/16, bias 0, NONZERO, RELU_CAP 32;
  * no arrays. */
-void snig_layer_desc_init(snig_layer_desc *d);
+SNIG_API void snig_layer_desc_init(snig_layer_desc *d);
 
 /* Flags of the constructors from memory. */
 #define SNIG_COPY 0u    /* the handle copies the caller's arrays */
@@ -166,7 +177,7 @@ void snig_layer_desc_init(snig_layer_desc *d);
 /* Builds a network of `count` layers, chained: layer l's n_out must equal
  * layer l+1's n_in.  Checks every index and value (SNIG_RANGE, SNIG_SIZE,
  * SNIG_FORMAT for a non-finite value). */
-snig_status snig_network_from_layers(snig_ctx *ctx,
+SNIG_API snig_status snig_network_from_layers(snig_ctx *ctx,
                                      const snig_layer_desc *layers,
                                      uint32_t count, unsigned flags,
                                      snig_network **net);
@@ -178,14 +189,14 @@ snig_status snig_network_from_layers(snig_ctx *ctx,
  * snig's binary format (.snb; with verify = 0 each layer is read and
  * checked when first used).  The kind is found from the path and the
  * file's first bytes.  Every layer is checked before an engine uses it. */
-snig_status snig_network_load(snig_ctx *ctx, const char *path,
+SNIG_API snig_status snig_network_load(snig_ctx *ctx, const char *path,
                               const snig_load_options *opt, snig_network **net);
-void snig_network_free(snig_network **net);
+SNIG_API void snig_network_free(snig_network **net);
 
 /* Input width: N for the challenge's square networks, else layer 0's n_in. */
-uint32_t snig_network_neurons(const snig_network *net);
-uint32_t snig_network_layers(const snig_network *net);
-uint64_t snig_network_edges(const snig_network *net);   /* all layers */
+SNIG_API uint32_t snig_network_neurons(const snig_network *net);
+SNIG_API uint32_t snig_network_layers(const snig_network *net);
+SNIG_API uint64_t snig_network_edges(const snig_network *net);   /* all layers */
 
 typedef struct snig_layer_info {
     uint32_t n_in, n_out;
@@ -200,16 +211,16 @@ typedef struct snig_layer_info {
     float uniform;
 } snig_layer_info;
 /* Describes layer l (0-based).  Returns 0 when l is out of range. */
-int snig_network_layer_info(const snig_network *net, uint32_t l,
+SNIG_API int snig_network_layer_info(const snig_network *net, uint32_t l,
                             snig_layer_info *info);
 /* The bias recorded in the file for layer 0; returns 0 and leaves *bias alone
  * when none is recorded (TSV, Matrix Market). */
-int snig_network_recorded_bias(const snig_network *net, float *bias);
+SNIG_API int snig_network_recorded_bias(const snig_network *net, float *bias);
 /* The official bias for N (1024 → -0.3, ...); returns 0 for other N. */
-int snig_official_bias(uint32_t neurons, float *bias);
+SNIG_API int snig_official_bias(uint32_t neurons, float *bias);
 /* Sets one bias value for every neuron of every layer (replacing any).
  * Not while a plan of the network exists (SNIG_USAGE). */
-snig_status snig_network_set_bias(snig_ctx *ctx, snig_network *net,
+SNIG_API snig_status snig_network_set_bias(snig_ctx *ctx, snig_network *net,
                                   float bias);
 
 /* ------------------------------------------------------------------- inputs */
@@ -219,41 +230,41 @@ typedef struct snig_inputs snig_inputs;
 /* Loads input rows from official sparse-images-N.tsv[.gz], Matrix Market, or
  * binary.  TSV and Matrix Market need opt->neurons for the column count
  * unless the file says it. */
-snig_status snig_inputs_load(snig_ctx *ctx, const char *path,
+SNIG_API snig_status snig_inputs_load(snig_ctx *ctx, const char *path,
                              const snig_load_options *opt, snig_inputs **in);
-void snig_inputs_free(snig_inputs **in);
+SNIG_API void snig_inputs_free(snig_inputs **in);
 /* Inputs from memory: `rows` rows of `cols` columns in CSR (rowptr: rows + 1
  * offsets; col: rowptr[rows] indices < cols; val: the values, or NULL for
  * ones).  flags: SNIG_COPY or SNIG_BORROW (val NULL is always made). */
-snig_status snig_inputs_from_csr(snig_ctx *ctx, uint64_t rows, uint32_t cols,
+SNIG_API snig_status snig_inputs_from_csr(snig_ctx *ctx, uint64_t rows, uint32_t cols,
                                  const uint64_t *rowptr, const uint32_t *col,
                                  const float *val, unsigned flags,
                                  snig_inputs **in);
 /* Inputs from a dense row-major rows x cols array (its zeros are dropped). */
-snig_status snig_inputs_from_dense(snig_ctx *ctx, uint64_t rows,
+SNIG_API snig_status snig_inputs_from_dense(snig_ctx *ctx, uint64_t rows,
                                    uint32_t cols, const float *x,
                                    snig_inputs **in);
-uint64_t snig_inputs_rows(const snig_inputs *in);
-uint32_t snig_inputs_neurons(const snig_inputs *in);
-uint64_t snig_inputs_nonzeros(const snig_inputs *in);
+SNIG_API uint64_t snig_inputs_rows(const snig_inputs *in);
+SNIG_API uint32_t snig_inputs_neurons(const snig_inputs *in);
+SNIG_API uint64_t snig_inputs_nonzeros(const snig_inputs *in);
 /* Global index of the first row held (row_first of the load). */
-uint64_t snig_inputs_first_row(const snig_inputs *in);
+SNIG_API uint64_t snig_inputs_first_row(const snig_inputs *in);
 
 /* ------------------------------------------------------------------- truth */
 
 /* Reads a truth file: one 1-based row index per line.  out: *rows (1-based,
  * sorted, caller frees with snig_free) and *count. */
-snig_status snig_truth_load(snig_ctx *ctx, const char *path, uint64_t **rows,
+SNIG_API snig_status snig_truth_load(snig_ctx *ctx, const char *path, uint64_t **rows,
                             uint64_t *count);
-void snig_free(snig_ctx *ctx, void *p);
+SNIG_API void snig_free(snig_ctx *ctx, void *p);
 
 /* ------------------------------------------------------------------ binary */
 
 /* Writes the network (its first `layers` layers, 0 = all) or the inputs in
  * snig's binary format, atomically: temporary file, then rename. */
-snig_status snig_network_save(snig_ctx *ctx, const snig_network *net,
+SNIG_API snig_status snig_network_save(snig_ctx *ctx, const snig_network *net,
                               const char *path);
-snig_status snig_inputs_save(snig_ctx *ctx, const snig_inputs *in,
+SNIG_API snig_status snig_inputs_save(snig_ctx *ctx, const snig_inputs *in,
                              const char *path);
 
 /* Writes the network for other tools, atomically (a temporary file or
@@ -266,7 +277,7 @@ snig_status snig_inputs_save(snig_ctx *ctx, const snig_inputs *in,
  * when the layers are not the challenge's without a bias; every file loads
  * back with snig_network_load (docs/FORMAT.md, "Export").  The folder must
  * not exist or be empty. */
-snig_status snig_network_export(snig_ctx *ctx, const snig_network *net,
+SNIG_API snig_status snig_network_export(snig_ctx *ctx, const snig_network *net,
                                 const char *format, const char *path);
 
 typedef struct snig_file_info {
@@ -296,7 +307,7 @@ typedef struct snig_file_info {
 /* Describes a file; checks every checksum and the structure of every layer
  * of a binary file (a damaged one is reported in bad_entry and damage, not
  * as a failure of the call). */
-snig_status snig_file_info_get(snig_ctx *ctx, const char *path,
+SNIG_API snig_status snig_file_info_get(snig_ctx *ctx, const char *path,
                                snig_file_info *info);
 
 /* ---------------------------------------------------------------- inference */
@@ -321,7 +332,7 @@ typedef struct snig_options {
                                 NULL: MPI_COMM_WORLD */
 } snig_options;
 
-void snig_options_init(snig_options *o);
+SNIG_API void snig_options_init(snig_options *o);
 
 typedef struct snig_result snig_result;
 typedef struct snig_plan snig_plan;
@@ -338,88 +349,88 @@ typedef struct snig_plan snig_plan;
  * accepts the network; the result says which ran and why another did not
  * (snig_result_fallback).  A named engine that cannot run the job fails
  * with SNIG_UNSUPPORTED and a message naming what it lacks. */
-snig_status snig_plan_new(snig_ctx *ctx, const snig_network *net,
+SNIG_API snig_status snig_plan_new(snig_ctx *ctx, const snig_network *net,
                           const snig_options *opt, snig_plan **plan);
 /* Thread safe on one plan: each thread passes its own ctx. */
-snig_status snig_plan_infer(snig_ctx *ctx, const snig_plan *plan,
+SNIG_API snig_status snig_plan_infer(snig_ctx *ctx, const snig_plan *plan,
                             const snig_inputs *in, snig_result **res);
-void snig_plan_free(snig_plan **plan);
-const char *snig_plan_engine(const snig_plan *plan);
+SNIG_API void snig_plan_free(snig_plan **plan);
+SNIG_API const char *snig_plan_engine(const snig_plan *plan);
 /* Why "auto" did not take an earlier engine, "" when it did. */
-const char *snig_plan_fallback(const snig_plan *plan);
-double snig_plan_seconds(const snig_plan *plan);      /* preparation */
+SNIG_API const char *snig_plan_fallback(const snig_plan *plan);
+SNIG_API double snig_plan_seconds(const snig_plan *plan);      /* preparation */
 
 /* The one-call convenience: snig_plan_new, snig_plan_infer, snig_plan_free;
  * the result's seconds count the inference alone, its prepare_seconds the
  * preparation. */
-snig_status snig_infer(snig_ctx *ctx, const snig_network *net,
+SNIG_API snig_status snig_infer(snig_ctx *ctx, const snig_network *net,
                        const snig_inputs *in, const snig_options *opt,
                        snig_result **res);
-void snig_result_free(snig_result **res);
+SNIG_API void snig_result_free(snig_result **res);
 
 /* Categories: 1-based global row indices of the rows of the final Y that are
  * not all zero, sorted.  The pointer is owned by res. */
-const uint64_t *snig_result_categories(const snig_result *res, uint64_t *count);
-const char *snig_result_engine(const snig_result *res);
+SNIG_API const uint64_t *snig_result_categories(const snig_result *res, uint64_t *count);
+SNIG_API const char *snig_result_engine(const snig_result *res);
 /* Why engine "auto" did not run an earlier engine, "" when it did. */
-const char *snig_result_fallback(const snig_result *res);
-double snig_result_seconds(const snig_result *res);   /* inference only */
+SNIG_API const char *snig_result_fallback(const snig_result *res);
+SNIG_API double snig_result_seconds(const snig_result *res);   /* inference only */
 /* Preparation seconds of the plan it ran on. */
-double snig_result_prepare_seconds(const snig_result *res);
+SNIG_API double snig_result_prepare_seconds(const snig_result *res);
 /* Seconds of device work as the device timed it (cuda: CUDA events around
  * the graph launches), 0 when the engine does not time it. */
-double snig_result_kernel_seconds(const snig_result *res);
+SNIG_API double snig_result_kernel_seconds(const snig_result *res);
 /* The engine's own figures as one JSON object (cuda: GPU, weights resident
  * or streamed, batch, bytes...), "{}" when it has none. */
-const char *snig_result_engine_info(const snig_result *res);
-uint32_t snig_result_layers(const snig_result *res);
+SNIG_API const char *snig_result_engine_info(const snig_result *res);
+SNIG_API uint32_t snig_result_layers(const snig_result *res);
 /* Edges of the layers that ran (the challenge's rate is rows x edges / s). */
-uint64_t snig_result_edges(const snig_result *res);
+SNIG_API uint64_t snig_result_edges(const snig_result *res);
 /* Rows still nonzero after each layer (array of snig_result_layers), or NULL
  * when the engine did not count them. */
-const uint64_t *snig_result_live_rows(const snig_result *res);
+SNIG_API const uint64_t *snig_result_live_rows(const snig_result *res);
 /* Multiply-adds actually done (not skipped), 0 when not counted. */
-uint64_t snig_result_madds(const snig_result *res);
+SNIG_API uint64_t snig_result_madds(const snig_result *res);
 /* Per layer (arrays of snig_result_layers), or NULL when not counted:
  * multiply-adds done, and seconds spent in the layer summed over threads. */
-const uint64_t *snig_result_layer_madds(const snig_result *res);
-const double *snig_result_layer_seconds(const snig_result *res);
+SNIG_API const uint64_t *snig_result_layer_madds(const snig_result *res);
+SNIG_API const double *snig_result_layer_seconds(const snig_result *res);
 /* Columns of the final Y: the last layer's n_out. */
-uint32_t snig_result_outputs(const snig_result *res);
+SNIG_API uint32_t snig_result_outputs(const snig_result *res);
 /* With keep_values: the final row `row` (0-based, local) as
  * snig_result_outputs floats, or NULL when the row is zero or values were
  * not kept. */
-const float *snig_result_row(const snig_result *res, uint64_t row);
+SNIG_API const float *snig_result_row(const snig_result *res, uint64_t row);
 /* With keep_values: the final Y in CSR (rows + 1 offsets, column indices
  * sorted, values), owned by res.  SNIG_USAGE when values were not kept. */
-snig_status snig_result_values(const snig_result *res, const uint64_t **rowptr,
+SNIG_API snig_status snig_result_values(const snig_result *res, const uint64_t **rowptr,
                                const uint32_t **col, const float **val);
 /* Per-rank timing (mpi); 1 and the local time otherwise. */
-int snig_result_ranks(const snig_result *res);
-double snig_result_rank_seconds(const snig_result *res, int rank);
+SNIG_API int snig_result_ranks(const snig_result *res);
+SNIG_API double snig_result_rank_seconds(const snig_result *res, int rank);
 
 /* Writes the categories, one 1-based row per line (the official truth
  * format), atomically. */
-snig_status snig_result_write_categories(snig_ctx *ctx, const snig_result *res,
+SNIG_API snig_status snig_result_write_categories(snig_ctx *ctx, const snig_result *res,
                                          const char *path);
 
 /* Compares categories with a truth list, on the rows the inputs hold: a truth
  * row outside [first_row+1, first_row+rows] is ignored.  Returns 1 equal, 0
  * not; *missing and *extra count the differences. */
-int snig_check_truth(const snig_result *res, const snig_inputs *in,
+SNIG_API int snig_check_truth(const snig_result *res, const snig_inputs *in,
                      const uint64_t *truth, uint64_t truth_count,
                      uint64_t *missing, uint64_t *extra);
 
 /* ------------------------------------------------------------------ engines */
 
 /* The name of the i-th engine built in (0, 1, ...), NULL past the last. */
-const char *snig_engine_name(size_t i);
+SNIG_API const char *snig_engine_name(size_t i);
 /* A one-line description, NULL for an unknown name. */
-const char *snig_engine_summary(const char *name);
+SNIG_API const char *snig_engine_summary(const char *name);
 /* 1 when the engine can run here (cuda: a device is present). */
-int snig_engine_available(const char *name);
+SNIG_API int snig_engine_available(const char *name);
 /* The engine "auto" stands for on this machine. */
-const char *snig_engine_auto(void);
+SNIG_API const char *snig_engine_auto(void);
 
 /* ------------------------------------------------------ several processes */
 
@@ -435,20 +446,20 @@ const char *snig_engine_auto(void);
 
 /* Once per process, before the other snig_dist_* calls: joins the
  * launcher's ranks when there is one.  out: *rank (0-based), *size. */
-snig_status snig_dist_init(snig_ctx *ctx, int *rank, int *size);
+SNIG_API snig_status snig_dist_init(snig_ctx *ctx, int *rank, int *size);
 /* Once per process, at the end, on every path (also after failures). */
-void snig_dist_finalize(void);
+SNIG_API void snig_dist_finalize(void);
 /* The engine that spans the ranks when there are several, else NULL: a
  * program sets snig_options.engine to it and local_engine to the user's
  * choice. */
-const char *snig_dist_engine(void);
+SNIG_API const char *snig_dist_engine(void);
 /* Collective: each rank gives its status; every rank gets the status of the
  * lowest failing rank (SNIG_OK when none) and rank 0's ctx holds that rank's
  * message, so rank 0 alone prints it and every rank exits alike. */
-snig_status snig_dist_agree(snig_ctx *ctx, snig_status st);
+SNIG_API snig_status snig_dist_agree(snig_ctx *ctx, snig_status st);
 /* Collective: every rank reads the network, or with opt->broadcast_weights
  * rank 0 reads it and sends the layers to the others. */
-snig_status snig_dist_network_load(snig_ctx *ctx, const char *path,
+SNIG_API snig_status snig_dist_network_load(snig_ctx *ctx, const char *path,
                                    const snig_load_options *lo,
                                    const snig_options *opt,
                                    snig_network **net);
@@ -457,7 +468,7 @@ snig_status snig_dist_network_load(snig_ctx *ctx, const char *path,
  * number of input nonzeros; with opt->dynamic rank 0 holds every row and
  * hands out batches during snig_infer.  out: *in, and optionally the rows
  * and nonzeros of all ranks together (NULL when not wanted). */
-snig_status snig_dist_inputs_load(snig_ctx *ctx, const char *path,
+SNIG_API snig_status snig_dist_inputs_load(snig_ctx *ctx, const char *path,
                                   const snig_load_options *lo,
                                   const snig_options *opt, snig_inputs **in,
                                   uint64_t *all_rows, uint64_t *all_nonzeros);
@@ -473,9 +484,9 @@ typedef struct snig_generate_options {
     const char *format;      /* "snb" (default) or "tsv" */
 } snig_generate_options;
 
-void snig_generate_options_init(snig_generate_options *o);
+SNIG_API void snig_generate_options_init(snig_generate_options *o);
 /* Writes a RadiX-Net network layer by layer, atomically. */
-snig_status snig_generate_network(snig_ctx *ctx, const snig_generate_options *o,
+SNIG_API snig_status snig_generate_network(snig_ctx *ctx, const snig_generate_options *o,
                                   const char *path);
 
 typedef struct snig_image_options {
@@ -485,9 +496,9 @@ typedef struct snig_image_options {
     const char *format;      /* "snb" (default) or "tsv" */
 } snig_image_options;
 
-void snig_image_options_init(snig_image_options *o);
+SNIG_API void snig_image_options_init(snig_image_options *o);
 /* Makes input rows from an IDX image file (plain or .gz), atomically. */
-snig_status snig_generate_inputs(snig_ctx *ctx, const char *images,
+SNIG_API snig_status snig_generate_inputs(snig_ctx *ctx, const char *images,
                                  const snig_image_options *o, const char *path);
 
 #ifdef __cplusplus
