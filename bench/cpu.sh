@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# The cpu engine's benchmark: snig (cpu engine, with and without shortcuts)
-# against the SuiteSparse:GraphBLAS peer (bench/peer_graphblas.c) on the same
-# files, alternating, both on the same thread count; medians and ratios, the
-# useful multiply-adds and their rate against the machine's peak scalar
-# scatter-add rate (bench/peak_scatter.c).  One JSON object per workload and
-# mode goes to bench/results/cpu.jsonl.
+# The cpu engine's benchmark: snig (cpu engine, default and faithful modes)
+# against its peers on the same files, alternating, on the same thread
+# count: the simplest correct loop (bench/simple_loop.c: each row in turn,
+# dense accumulator, OpenMP over rows; with the saturation skip for the
+# default mode), and SuiteSparse:GraphBLAS (bench/peer_graphblas.c).  snig
+# is also run on one thread for the 1 -> 2 thread scaling.  Medians of the
+# alternating runs, inference seconds apart from preparation seconds (the
+# plan's prepare, done once), the useful multiply-adds and their rate
+# against the machine's peak scalar scatter-add rate (bench/peak_scatter.c).
+# One JSON object per workload and mode goes to bench/results/cpu.jsonl.
 #
 # usage: bench/cpu.sh [--build DIR] [--work DIR] [--threads T] [--runs N]
-#                     [--peer-runs N] [--peer-rows N] [WORKLOAD...]
+#                     [--peer-runs N] [--peer-rows N] [--loop-runs N]
+#                     [--no-scaling] [--results FILE] [WORKLOAD...]
+#        bench/cpu.sh --table [--results FILE]: prints docs/CPU.md's table
+#          (the newest record of each workload, mode and thread count)
 # workloads: official1200 (the official 1024 x 120 network and its first
 #   1200 official inputs), fashion1024 (the official network with 60000
 #   Fashion-MNIST images), gen4096 (generated 4096 x 480, 60000 inputs),
@@ -16,6 +23,15 @@
 # Default: official1200 fashion1024 gen4096 gen16384.
 # --peer-rows N: on 60000-input workloads, time the peer (and snig, for the
 #   ratio) on the first N inputs too, when the full peer run is too long.
+# --peer-runs 0: no GraphBLAS runs (their recorded figures stay in
+#   cpu.jsonl).  --loop-runs N: simple-loop runs on every workload (default:
+#   --runs on official1200, none elsewhere: one faithful run of the loop on
+#   60000 rows takes minutes).  Where the loop runs, snig's inference is
+#   timed as a program serving batches sees it: one process prepares a plan
+#   once and alternates its inference with the loop --inner times (default
+#   7; bench/simple_loop --snig); "one_call_seconds" keeps the inference
+#   time of a fresh 'snig run' process (whose memory is all new: on this VM
+#   a page fault costs 3 to 15 us).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +42,10 @@ threads=2
 runs=5
 peer_runs=5
 peer_rows=0
+loop_runs=
+inner=7
+scaling=1
+table=0
 shared=$root/../shared/data/graphchallenge
 images=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 workloads=()
@@ -37,8 +57,13 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift 2 ;;
     --peer-runs) peer_runs=$2; shift 2 ;;
     --peer-rows) peer_rows=$2; shift 2 ;;
+    --loop-runs) loop_runs=$2; shift 2 ;;
+    --inner) inner=$2; shift 2 ;;
+    --no-scaling) scaling=0; shift ;;
+    --results) results=$2; shift 2 ;;
+    --table) table=1; shift ;;
     --images) images=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) workloads+=("$1"); shift ;;
     esac
 done
@@ -46,8 +71,38 @@ done
 snig=$build/snig
 peer=$build/bench/peer_graphblas
 peak=$build/bench/peak_scatter
-results=$root/bench/results/cpu.jsonl
-for f in "$snig" "$peak"; do
+loop=$build/bench/simple_loop
+results=${results:-$root/bench/results/cpu.jsonl}
+if [ "$table" = 1 ]; then
+    exec /usr/bin/python3 - "$results" <<'PY'
+import json, sys
+rows = {}
+for line in open(sys.argv[1]):
+    if line.strip():
+        r = json.loads(line)
+        rows[(r["workload"], r.get("threads"), r["mode"])] = r
+def f(v, fmt):
+    return fmt % v if v is not None else ""
+print("| workload | inputs | threads | mode | infer s | prepare s | 1->2 threads "
+      "| simple loop s (ratio) | GraphBLAS s (ratio) | categories | date |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+for (w, t, m), r in rows.items():
+    loop = f(r.get("simple_loop_seconds"), "%.4f")
+    if loop:
+        loop += " (%.1fx)" % r["simple_loop_ratio"]
+    peer = f(r.get("peer_seconds"), "%.3f")
+    if peer:
+        peer += " (%.1fx)" % r["ratio"]
+        if r.get("peer_reused_from"):
+            peer += " [peer of %s]" % r["peer_reused_from"][:10]
+    print("| %s | %s | %s | %s | %.4f | %s | %s | %s | %s | %d | %s |" % (
+        w, r.get("inputs", ""), t, "default" if m == "shortcuts" else m,
+        r["seconds"], f(r.get("prepare_seconds"), "%.3f"),
+        f(r.get("scaling"), "%.2fx"), loop, peer, r["categories"],
+        r.get("date", "")))
+PY
+fi
+for f in "$snig" "$peak" "$loop"; do
     [ -x "$f" ] || { echo "cpu.sh: $f missing: build first (cmake --build $build)" >&2; exit 2; }
 done
 have_peer=1
@@ -88,27 +143,53 @@ subset() {  # subset FILE N: the first N rows of a generated input file
     echo "$out"
 }
 
-json_field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1"; }
+json_field() { /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1"; }
 
 peak_rate=$("$peak" "$threads" | json_field madds_per_second)
 echo "machine: $machine"
 echo "peak scalar scatter-add rate ($threads threads): $peak_rate madds/s"
 
-# bench_pair WORKLOAD NET IN MODES: alternates snig (each mode) and the peer
+# bench_pair WORKLOAD NET IN WITH_PEER MODES: alternates snig (each mode, on
+# $threads threads and on one thread), the simple loop and the peer
 bench_pair() {
-    local name=$1 net=$2 in=$3 with_peer=$4 modes=$5 r m out
-    local -A times=() madds=() cats=() last=()
-    local peer_times=() peer_cat=
+    local name=$1 net=$2 in=$3 with_peer=$4 modes=$5 r m out flag
+    local -A times=() times1=() cold=() prep=() madds=() cats=() last=() loopt=() loopc=()
+    local peer_times=() peer_cat= lruns=$loop_runs
+    [ -n "$lruns" ] || { [ "$name" = official1200 ] && lruns=$runs || lruns=0; }
     for ((r = 0; r < runs; r++)); do
         for m in $modes; do
-            local flag=
+            flag=
             [ "$m" = faithful ] && flag=--no-shortcuts
             out=$("$snig" run --network "$net" --input "$in" --engine cpu \
                   --threads "$threads" --quiet --json $flag --out "$work/snig-$m.cat")
-            times[$m]+="$(echo "$out" | json_field infer_seconds) "
+            cold[$m]+="$(echo "$out" | json_field infer_seconds) "
+            prep[$m]+="$(echo "$out" | json_field prepare_seconds) "
             madds[$m]=$(echo "$out" | json_field madds)
             cats[$m]=$(echo "$out" | json_field categories)
             last[$m]=$out
+            if [ "$r" -lt "$lruns" ]; then
+                # one process: a plan prepared once, its inference and the
+                # loop alternating $inner times (medians)
+                local lflag=--skip-saturated
+                [ "$m" = faithful ] && lflag=
+                out=$("$loop" --network "$net" --input "$in" --threads "$threads" \
+                      --runs "$inner" --snig $flag $lflag)
+                times[$m]+="$(echo "$out" | json_field snig_seconds) "
+                loopt[$m]+="$(echo "$out" | json_field seconds) "
+                loopc[$m]=$(echo "$out" | json_field categories)
+                if [ "$scaling" = 1 ] && [ "$threads" != 1 ]; then
+                    out=$("$loop" --network "$net" --input "$in" --threads 1 \
+                          --runs "$inner" --snig $flag $lflag)
+                    times1[$m]+="$(echo "$out" | json_field snig_seconds) "
+                fi
+            else
+                times[$m]+="$(echo "${last[$m]}" | json_field infer_seconds) "
+                if [ "$scaling" = 1 ] && [ "$threads" != 1 ]; then
+                    out=$("$snig" run --network "$net" --input "$in" --engine cpu \
+                          --threads 1 --quiet --json $flag)
+                    times1[$m]+="$(echo "$out" | json_field infer_seconds) "
+                fi
+            fi
         done
         if [ "$with_peer" = 1 ] && [ "$r" -lt "$peer_runs" ]; then
             out=$("$peer" --network "$net" --input "$in" --threads "$threads" --out "$work/peer.cat")
@@ -118,42 +199,70 @@ bench_pair() {
     done
     for m in $modes; do
         local same=null
-        if [ "$with_peer" = 1 ]; then
+        if [ "$with_peer" = 1 ] && [ "$peer_runs" -gt 0 ]; then
             cmp -s "$work/snig-$m.cat" "$work/peer.cat" && same=true || same=false
         fi
-        python3 - "$name" "$m" "${times[$m]}" "${peer_times[*]:-}" "${madds[$m]}" \
+        /usr/bin/python3 - "$name" "$m" "${times[$m]}" "${peer_times[*]:-}" "${madds[$m]}" \
             "${cats[$m]}" "${peer_cat:-}" "$same" "$peak_rate" "$threads" "$machine" \
-            "$net" "$in" "${last[$m]}" >> "$results" <<'PY'
-import json, statistics, sys
+            "$net" "$in" "${last[$m]}" "${prep[$m]}" "${times1[$m]:-}" \
+            "${loopt[$m]:-}" "${loopc[$m]:-}" "${cold[$m]}" "$lruns" "$results" >> "$results" <<'PY'
+import datetime, json, statistics, sys
 (name, mode, times, ptimes, madds, cats, pcat, same, peak, threads, machine,
- net, inp, last) = sys.argv[1:]
+ net, inp, last, preps, times1, loops, loopc, colds, lruns, RESULTS) = sys.argv[1:]
 run = json.loads(last)
-t = [float(x) for x in times.split()]
-p = [float(x) for x in ptimes.split()]
+fl = lambda s: [float(x) for x in s.split()]
+t, p, t1, lt = fl(times), fl(ptimes), fl(times1), fl(loops)
 med = statistics.median(t)
 pmed = statistics.median(p) if p else None
+reused = None
+if pmed is None:
+    # no peer run now: the newest one recorded for this workload (the
+    # 60000-row GraphBLAS runs take up to 30 minutes), said so
+    for line in open(RESULTS):
+        try:
+            old = json.loads(line)
+        except ValueError:
+            continue
+        if (old.get("workload") in (name, name + "-fullpeer")
+                and old.get("peer_seconds") and old.get("inputs", run["inputs"]) == run["inputs"]):
+            pmed = old["peer_seconds"]
+            reused = old.get("date", "2026-11-27")
+med1 = statistics.median(t1) if t1 else None
+lmed = statistics.median(lt) if lt else None
 rec = {"machine": machine, "engine": "cpu", "workload": name,
+       "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%MZ"),
        "network": net, "input": inp, "neurons": run["neurons"],
        "layers": run["layers"], "inputs": run["inputs"],
        "mode": mode, "threads": int(threads),
-       "seconds": med, "peer_seconds": pmed,
+       "seconds": med, "prepare_seconds": statistics.median(fl(preps)),
+       "timing": ("plan reused in one process (bench/simple_loop --snig), "
+                  "medians of alternating runs" if int(lruns) > 0 else
+                  "snig run, one process per run"),
+       "one_call_seconds": statistics.median(fl(colds)),
+       "seconds_1thread": med1,
+       "scaling": (med1 / med) if med1 else None,
+       "simple_loop_seconds": lmed,
+       "simple_loop_ratio": (lmed / med) if lmed else None,
+       "simple_loop_same_categories": (int(loopc) == int(cats)) if loopc else None,
+       "peer_seconds": pmed, "peer_reused_from": reused,
        "ratio": (pmed / med) if pmed else None,
        "categories": int(cats), "peer_categories": int(pcat) if pcat else None,
        "same_categories": None if same == "null" else same == "true",
        "madds": int(madds), "madds_per_second": int(madds) / med,
        "peak_scatter_per_second": float(peak),
        "fraction_of_peak": int(madds) / med / float(peak),
-       "runs": t, "peer_runs": p}
+       "runs": t, "runs_1thread": t1, "simple_loop_runs": lt, "peer_runs": p}
 print(json.dumps(rec))
 PY
-        tail -n 1 "$results" | python3 -c '
+        tail -n 1 "$results" | /usr/bin/python3 -c '
 import json, sys
 r = json.loads(sys.stdin.readline())
-ratio = "%.1fx" % r["ratio"] if r["ratio"] else "-"
-peer = "%.3f s" % r["peer_seconds"] if r["peer_seconds"] else "-"
-print("%-22s %-9s snig %8.3f s  peer %10s  ratio %7s  categories %d (same: %s)  %.3g madds, %.2f of peak"
-      % (r["workload"], r["mode"], r["seconds"], peer, ratio, r["categories"],
-         r["same_categories"], r["madds"], r["fraction_of_peak"]))'
+f = lambda v, fmt: fmt % v if v else "-"
+print("%-22s %-9s snig %8.4f s (prepare %.3f s, 1->%d threads %s)  loop %s (%s)  peer %s (%s)  categories %d"
+      % (r["workload"], r["mode"], r["seconds"], r["prepare_seconds"], r["threads"],
+         f(r["scaling"], "%.2fx"), f(r["simple_loop_seconds"], "%.4f s"),
+         f(r["simple_loop_ratio"], "%.2fx"), f(r["peer_seconds"], "%.3f s"),
+         f(r["ratio"], "%.1fx"), r["categories"]))'
     done
 }
 

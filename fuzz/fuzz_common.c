@@ -15,6 +15,7 @@
 #define FUZZ_MAX_LAYERS 16u
 #define FUZZ_MAX_ROWS 4096u
 
+int fuzz_nomem_is_finding;
 static snig_ctx *ctx_once;
 static char scratch[256];
 
@@ -100,7 +101,8 @@ void fuzz_check(snig_ctx *ctx, snig_status st, const void *handle)
         return;
     }
     if ((int)st < 0 || st >= SNIG_STATUS_COUNT || st == SNIG_INTERNAL ||
-        msg == NULL || msg[0] == '\0' || handle != NULL) {
+        (st == SNIG_NOMEM && fuzz_nomem_is_finding) || msg == NULL ||
+        msg[0] == '\0' || handle != NULL) {
         fprintf(stderr, "fuzz: unclean failure: status %d (%s), message "
                 "\"%s\", handle %p\n", (int)st, snig_status_str(st),
                 msg ? msg : "(null)", handle);

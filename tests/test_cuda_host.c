@@ -17,10 +17,12 @@
 #include "engine/cuda/cuda.c"
 #include "engine/cuda/worker.c"
 #include "engine/cuda/host/pack_math.h"
+#include "io/snb_layout.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------ a fake GPU */
 
@@ -91,22 +93,33 @@ int snig_cuda_upload(int dev, void *dst, const void *src, uint64_t bytes,
 struct snig_cuda_dev {
     snig_cuda_setup s;
     snig_cuda_plan plan;
-    snig_cuda_io io;
+    int slots;
+    snig_cuda_io io[SNIG_CUDA_SLOTS];
+    /* Launched batches, in order: the GPU computes a batch only when it is
+     * waited for, from the slot's buffers as they are then, so a worker
+     * that refilled a slot in flight would get wrong answers. */
+    int queue[SNIG_CUDA_SLOTS], queued;
+    uint32_t m[SNIG_CUDA_SLOTS];
+    uint64_t nnz[SNIG_CUDA_SLOTS];
     float *y, *tin, *tout, *acc;
     uint32_t *cursor, *list, *next;
 };
+
+static atomic_int fake_overlapped;   /* launches while another was queued */
 
 void snig_cuda_dev_free(snig_cuda_dev **dp)
 {
     snig_cuda_dev *d = *dp;
     if (d == NULL)
         return;
-    free(d->io.rowptr);
-    free(d->io.mult);
-    free(d->io.entries);
-    free(d->io.status);
-    free(d->io.stats);
-    free(d->io.values);
+    for (int i = 0; i < SNIG_CUDA_SLOTS; i++) {
+        free(d->io[i].rowptr);
+        free(d->io[i].mult);
+        free(d->io[i].entries);
+        free(d->io[i].status);
+        free(d->io[i].stats);
+        free(d->io[i].values);
+    }
     free(d->y);
     free(d->tin);
     free(d->tout);
@@ -128,13 +141,20 @@ int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
         return -1;
     d->s = *s;
     d->plan = *plan;
-    d->io.pinned = !fake_pin_fails;
-    d->io.rowptr = malloc((b + 1) * sizeof *d->io.rowptr);
-    d->io.mult = malloc(b * sizeof *d->io.mult);
-    d->io.entries = malloc((plan->max_entries + 1) * sizeof *d->io.entries);
-    d->io.status = malloc(b);
-    d->io.stats = malloc(2 * (size_t)s->layers * sizeof *d->io.stats);
-    d->io.values = s->keep_values ? malloc(b * n * sizeof(float)) : NULL;
+    d->slots = s->slots > 1 ? SNIG_CUDA_SLOTS : 1;
+    int ok = 1;
+    for (int i = 0; i < d->slots; i++) {
+        snig_cuda_io *io = &d->io[i];
+        io->pinned = !fake_pin_fails;
+        io->rowptr = malloc((b + 1) * sizeof *io->rowptr);
+        io->mult = malloc(b * sizeof *io->mult);
+        io->entries = malloc((plan->max_entries + 1) * sizeof *io->entries);
+        io->status = malloc(b);
+        io->stats = malloc(2 * (size_t)s->layers * sizeof *io->stats);
+        io->values = s->keep_values ? malloc(b * n * sizeof(float)) : NULL;
+        ok = ok && io->rowptr && io->mult && io->entries && io->status &&
+             io->stats && (!s->keep_values || io->values);
+    }
     d->y = malloc(b * n * sizeof *d->y);
     d->tin = malloc(b * n * sizeof *d->tin);
     d->tout = malloc(b * n * sizeof *d->tout);
@@ -142,10 +162,8 @@ int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
     d->cursor = malloc(n * sizeof *d->cursor);
     d->list = malloc(b * sizeof *d->list);
     d->next = malloc(b * sizeof *d->next);
-    if (!d->io.rowptr || !d->io.mult || !d->io.entries || !d->io.status ||
-        !d->io.stats || (s->keep_values && !d->io.values) || !d->y ||
-        !d->tin || !d->tout || !d->acc || !d->cursor || !d->list ||
-        !d->next) {
+    if (!ok || !d->y || !d->tin || !d->tout || !d->acc || !d->cursor ||
+        !d->list || !d->next) {
         snprintf(err, SNIG_CUDA_ERRLEN, "fake: out of memory");
         snig_cuda_dev_free(&d);
         return -1;
@@ -156,9 +174,22 @@ int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
     return 0;
 }
 
-snig_cuda_io *snig_cuda_dev_io(snig_cuda_dev *d)
+snig_cuda_io *snig_cuda_dev_io(snig_cuda_dev *d, int slot)
 {
-    return &d->io;
+    return slot < d->slots ? &d->io[slot] : NULL;
+}
+
+void snig_cuda_dev_shape(const snig_cuda_dev *d, snig_cuda_setup *s,
+                         snig_cuda_plan *plan)
+{
+    *s = d->s;
+    s->slots = d->slots;
+    *plan = d->plan;
+}
+
+int snig_cuda_dev_slots(const snig_cuda_dev *d)
+{
+    return d->slots;
 }
 
 uint64_t snig_cuda_dev_bytes(const snig_cuda_dev *d)
@@ -166,19 +197,30 @@ uint64_t snig_cuda_dev_bytes(const snig_cuda_dev *d)
     return d->plan.layout.total;
 }
 
-/* The batch graph, step by step as the kernels do it. */
-int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz,
-                      double *graph_seconds, char *err)
+int snig_cuda_dev_launch(snig_cuda_dev *d, int slot, uint32_t m, uint64_t nnz,
+                         char *err)
 {
-    const uint32_t n = d->s.neurons, layers = d->s.layers;
-    snig_cuda_io *io = &d->io;
-    if (m == 0 || m > d->plan.batch || nnz > d->plan.max_entries ||
-        io->rowptr[m] != nnz) {
+    if (slot < 0 || slot >= d->slots || m == 0 || m > d->plan.batch ||
+        nnz > d->plan.max_entries || d->io[slot].rowptr[m] != nnz ||
+        d->queued == SNIG_CUDA_SLOTS) {
         snprintf(err, SNIG_CUDA_ERRLEN, "fake: batch does not fit the plan");
         return -1;
     }
+    for (int i = 0; i < d->queued; i++)
+        CHECK(d->queue[i] != slot);   /* a slot in flight is the GPU's */
+    if (d->queued > 0)
+        atomic_fetch_add(&fake_overlapped, 1);
+    d->queue[d->queued++] = slot;
+    d->m[slot] = m;
+    d->nnz[slot] = nnz;
+    return 0;
+}
+
+/* The batch graph, step by step as the kernels do it. */
+static void fake_run(snig_cuda_dev *d, snig_cuda_io *io, uint32_t m)
+{
+    const uint32_t n = d->s.neurons, layers = d->s.layers;
     atomic_fetch_add(&fake_runs, 1);
-    *graph_seconds = 0.001;
     /* Resident: this GPU's uploaded copy; streamed: the host's arena. */
     const unsigned char *weights = d->s.weights;
     if (weights == NULL) {
@@ -234,6 +276,28 @@ int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz,
     }
     if (io->values != NULL)
         memcpy(io->values, d->y, (size_t)m * n * sizeof *io->values);
+}
+
+/* Batches finish in the order launched: waiting for one runs those before
+ * it too. */
+int snig_cuda_dev_wait(snig_cuda_dev *d, int slot, double *graph_seconds,
+                       char *err)
+{
+    int at = -1;
+    for (int i = 0; i < d->queued; i++)
+        if (d->queue[i] == slot)
+            at = i;
+    if (at < 0) {
+        snprintf(err, SNIG_CUDA_ERRLEN, "fake: slot %d not launched", slot);
+        return -1;
+    }
+    CHECK(at == 0);   /* the worker collects in launch order */
+    for (int i = 0; i <= at; i++)
+        fake_run(d, &d->io[d->queue[i]], d->m[d->queue[i]]);
+    for (int i = at + 1; i < d->queued; i++)
+        d->queue[i - at - 1] = d->queue[i];
+    d->queued -= at + 1;
+    *graph_seconds = 0.001;
     return 0;
 }
 
@@ -343,6 +407,7 @@ static void compare(snig_ctx *ctx, const char *name, const snig_network *net,
         atomic_store(&fake_shared, 0);
         atomic_store(&fake_uploads, 0);
         atomic_store(&fake_streamed, 0);
+        atomic_store(&fake_overlapped, 0);
         snig_result *got = run_fake(ctx, net, in, &o);
         unsetenv("SNIG_CUDA_ORDER");
         fake_pin_fails = 0;
@@ -360,6 +425,10 @@ static void compare(snig_ctx *ctx, const char *name, const snig_network *net,
         int runs = atomic_load(&fake_runs);
         if (batches)
             CHECK((uint64_t)runs == batches);
+        /* Several batches per GPU: the next one was staged and launched
+         * while one was in flight. */
+        if (batches > (uint64_t)v->gpus)
+            CHECK(atomic_load(&fake_overlapped) > 0);
         /* Resident: one upload per GPU at prepare, nothing streamed;
          * streamed: no upload, every batch reads the host arena. */
         if (v->cap_rows)
@@ -383,6 +452,7 @@ static void compare(snig_ctx *ctx, const char *name, const snig_network *net,
         CHECK(strstr(info, v->fused ? "\"order\": \"fused\""
                                     : "\"order\": \"reference\"") != NULL);
         CHECK(strstr(info, "\"gpu\": \"fake _GPU_ 0\"") != NULL);
+        CHECK(strstr(info, "\"reused\": false") != NULL);   /* new plan */
         snig_result_free(&got);
     }
     snig_result_free(&want);
@@ -449,6 +519,21 @@ static void concurrent(snig_ctx *ctx, const snig_network *net,
               (c1 == 0 || memcmp(a, b, c1 * sizeof *a) == 0));
         snig_result_free(&sp[t].res);
     }
+    /* One call after another: the second reuses the first's device object
+     * (memory, graph, staging), with the same answers. */
+    for (int t = 0; t < 2; t++) {
+        infer_thread(&sp[0]);
+        CHECK(sp[0].st == SNIG_OK && sp[0].res != NULL);
+        if (sp[0].res == NULL)
+            break;
+        uint64_t c1 = 0, c2 = 0;
+        const uint64_t *a = snig_result_categories(want, &c1);
+        const uint64_t *b = snig_result_categories(sp[0].res, &c2);
+        CHECK(c1 == c2 && (c1 == 0 || memcmp(a, b, c1 * sizeof *a) == 0));
+        CHECK(strstr(snig_result_engine_info(sp[0].res), "\"reused\": true") !=
+              NULL);   /* the threads above left one already */
+        snig_result_free(&sp[0].res);
+    }
     snig_result_free(&want);
     snig_engine_cuda.release(ctx, job.prepared);
 }
@@ -493,6 +578,52 @@ static void errors(snig_ctx *ctx, const snig_network *net,
     snig_engine_cuda.release(ctx, NULL);   /* nothing prepared: no-op */
 }
 
+/* A layer whose checksum fails (found lazily, in prepare's parallel
+ * check): SNIG_CORRUPT naming the file, nothing prepared. */
+static void corrupt_layer(snig_ctx *ctx, const snig_network *net)
+{
+    char path[] = "/tmp/snig-cuda-host-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    close(fd);
+    CHECK_OK(ctx, snig_network_save(ctx, net, path));
+    FILE *f = fopen(path, "r+b");
+    unsigned char buf[SNB_ENTRY_SIZE];
+    snb_entry e;
+    /* The third layer's entry (the inputs' entries come first: none). */
+    CHECK(f != NULL && fseek(f, SNB_HEADER_SIZE + 2 * SNB_ENTRY_SIZE,
+                             SEEK_SET) == 0 &&
+          fread(buf, 1, sizeof buf, f) == sizeof buf);
+    snig__snb_entry_decode(buf, 2, net->neurons, &e);   /* the writer's */
+    int c = EOF;
+    if (f != NULL && fseek(f, (long)(e.offset + e.length / 2), SEEK_SET) == 0)
+        c = fgetc(f);
+    CHECK(c != EOF && fseek(f, -1, SEEK_CUR) == 0 && fputc(c ^ 0x10, f) != EOF);
+    if (f != NULL)
+        fclose(f);
+    snig_load_options lo;
+    snig_load_options_init(&lo);
+    lo.verify = 0;   /* checked when first used: in prepare */
+    snig_network *bad = NULL;
+    CHECK_OK(ctx, snig_network_load(ctx, path, &lo, &bad));
+    if (bad != NULL) {
+        snig_options o;
+        snig_options_init(&o);
+        o.engine = "cuda";
+        snig_job job = {.ctx = ctx, .net = bad, .layers = bad->layers,
+                        .opt = &o, .bias = -0.3f};
+        void *prepared = NULL;
+        CHECK(snig_engine_cuda.prepare(&job, &prepared) == SNIG_CORRUPT);
+        CHECK(prepared == NULL && strstr(snig_errmsg(ctx), path) != NULL &&
+              strstr(snig_errmsg(ctx), "layer 3") != NULL);
+        snig_clear_error(ctx);
+    }
+    snig_network_free(&bad);
+    unlink(path);
+}
+
 int main(void)
 {
     snig_ctx *ctx = NULL;
@@ -525,6 +656,7 @@ int main(void)
             compare(ctx, names[c], net, in);
             if (c == 0) {
                 errors(ctx, net, in);
+                corrupt_layer(ctx, net);
                 concurrent(ctx, net, in);
             }
         }

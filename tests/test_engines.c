@@ -242,14 +242,14 @@ static int run_engine(snig_ctx *ctx, const char *engine, const char *local,
             o.threads = variants[v].threads;
             o.batch = variants[v].batch;
             o.shortcuts = variants[v].shortcuts;
-            char what[512];
-            char label[64];
-            snprintf(label, sizeof label, "%s (local %s)", engine, local);
-            snprintf(what, sizeof what, "%-22.60s %-56.95s %.60s", label,
-                     cases[c].name, variants[v].what);
             snig_result *got = NULL;
             snig_status st = snig_infer(ctx, cases[c].net, cases[c].in, &o,
                                         &got);
+            /* The engine as it names itself ("mpi/cpu"), when it ran. */
+            char what[512];
+            snprintf(what, sizeof what, "%-14.60s %-56.95s %.60s",
+                     got != NULL ? snig_result_engine(got) : engine,
+                     cases[c].name, variants[v].what);
             if (st == SNIG_UNSUPPORTED) {
                 printf("%s: not supported (%s)\n", what, snig_errmsg(ctx));
                 snig_clear_error(ctx);

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef SNIG_HAS_MPI
 /* Without MPI the snig_dist_* calls are the single-process ones. */
@@ -31,7 +32,7 @@ int main(void)
     return test_result("test_mpi (built without MPI: single-process calls)");
 }
 #else
-#include "engine/mpi/mpi_private.h"
+#include "engine/mpi/mpi_comm.h"
 
 static int rank, size;
 
@@ -275,8 +276,97 @@ static void test_files(snig_ctx *ctx, snig_network *net)
     snig_inputs_free(&all);
 }
 
-int main(void)
+/* ------------------------------------------------ the program's own MPI */
+
+/* Runs on a communicator of the program's (snig_options.comm): the ranks of
+ * each half of MPI_COMM_WORLD run a job of their own, each half gathered
+ * on its own rank 0, equal to the reference. */
+static void test_comm(snig_ctx *ctx, const snig_network *net)
 {
+    MPI_Comm half;
+    int hrank = 0, hsize = 1;
+    MPI_Comm_split(MPI_COMM_WORLD, rank % 2, rank, &half);
+    MPI_Comm_rank(half, &hrank);
+    MPI_Comm_size(half, &hsize);
+    snig_inputs *all = NULL, *in = NULL;
+    snig_result *ref = NULL, *got = NULL;
+    /* different inputs in the two halves */
+    CHECK_OK(ctx, test_random_inputs(ctx, 64, 29 + 6 * (rank % 2), 0.3, 2.0f,
+                                     5, 9, 31 + (uint64_t)(rank % 2), &all));
+    snig_options opt;
+    snig_options_init(&opt);
+    opt.engine = "reference";
+    CHECK_OK(ctx, snig_infer(ctx, net, all, &opt, &ref));
+    for (int dynamic = 0; dynamic < 2; dynamic++) {
+        uint64_t bounds[64] = {0};
+        if (!dynamic)
+            snig__mpi_split(all->rowptr, all->rows, hsize, bounds);
+        uint64_t first = dynamic ? 0 : bounds[hrank];
+        uint64_t count = dynamic ? (hrank == 0 ? all->rows : 0)
+                                 : bounds[hrank + 1] - first;
+        CHECK_OK(ctx, snig__mpi_inputs_slice(ctx, all, first, count, &in));
+        opt.engine = "mpi";
+        opt.local_engine = "reference";
+        opt.comm = &half;
+        opt.dynamic = dynamic;
+        opt.batch = 4;
+        CHECK_OK(ctx, snig_infer(ctx, net, in, &opt, &got));
+        if (hrank == 0 && got != NULL) {
+            uint64_t cg = 0, cr = 0;
+            const uint64_t *g = snig_result_categories(got, &cg);
+            const uint64_t *r = snig_result_categories(ref, &cr);
+            CHECK(cg == cr && memcmp(g, r, cr * sizeof *g) == 0);
+            CHECK(snig_result_ranks(got) == hsize);
+        }
+        snig_result_free(&got);
+        snig_inputs_free(&in);
+    }
+    /* The loading dist calls on the half too: rank 0 of each half reads. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/test_mpi_comm_np%d_%d.snb",
+             SNIG_BINARY_DIR, size, rank % 2);
+    snig_status st = hrank == 0 ? snig_inputs_save(ctx, all, path) : SNIG_OK;
+    CHECK_OK(ctx, snig__mpi_agree(ctx, half, st));
+    snig_load_options lo;
+    snig_load_options_init(&lo);
+    opt.dynamic = 0;
+    opt.broadcast_weights = 1;
+    uint64_t rows = 0, nnz = 0;
+    CHECK_OK(ctx, snig_dist_inputs_load(ctx, path, &lo, &opt, &in, &rows,
+                                        &nnz));
+    CHECK(rows == all->rows && nnz == snig_inputs_nonzeros(all));
+    snig_inputs_free(&in);
+    MPI_Barrier(half);
+    if (hrank == 0)
+        remove(path);
+    snig_result_free(&ref);
+    snig_inputs_free(&all);
+    MPI_Comm_free(&half);
+}
+
+/* Ranks on one machine share its cores (all ranks run on this one). */
+static void test_threads(void)
+{
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    int t = snig__mpi_node_threads(MPI_COMM_WORLD);
+    if (size == 1) {
+        CHECK(t == 0);   /* one process: every core, as without MPI */
+        return;
+    }
+    int share = (int)(online / size);
+    CHECK(t >= 1 && t <= (share > 1 ? share : 1));
+}
+
+/* usage: test_mpi [host]: with "host" the program initializes MPI itself
+ * (before snig) and finalizes it after snig_dist_finalize, which must then
+ * leave MPI running. */
+int main(int argc, char **argv)
+{
+    const int host = argc > 1 && strcmp(argv[1], "host") == 0;
+    if (host) {
+        int provided = 0;
+        MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    }
     snig_ctx *ctx = NULL;
     CHECK_OK(ctx, snig_ctx_new(&ctx, NULL));
     CHECK_OK(ctx, snig_dist_init(ctx, &rank, &size));
@@ -290,11 +380,22 @@ int main(void)
         run_case(ctx, net, &cases[i]);
     test_failures_agreed(ctx, net);
     test_files(ctx, net);
+    test_threads();
+    if (host)
+        test_comm(ctx, net);
     snig_network_free(&net);
     snig_ctx_free(&ctx);
     /* Every rank's verdict counts: a failing rank fails the run. */
     int failed = test_failures;
     snig_dist_finalize();
+    if (host) {
+        int fini = 1;
+        MPI_Finalized(&fini);
+        CHECK(fini == 0);   /* snig did not start it: not its to end */
+        failed = test_failures;
+        if (!fini)
+            MPI_Finalize();
+    }
     if (rank != 0 && failed)
         fprintf(stderr, "test_mpi: rank %d: %d check(s) failed\n", rank, failed);
     return rank == 0 ? test_result("test_mpi") : (failed ? 1 : 0);

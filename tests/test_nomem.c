@@ -6,8 +6,9 @@
  * file; the run that succeeds must give the right thing.  Calls: every
  * reader (layer TSV folder and file, gzip, tar.gz, Matrix Market, .snb in
  * both verify modes, inputs TSV, truth, IDX through the generator), file
- * info, saving, the generator, networks and inputs from memory, plans, and
- * inference on every engine that runs here. */
+ * info, the several-process loaders (one process), saving, the generator,
+ * networks and inputs from memory, plans, and inference on every engine
+ * that runs here. */
 #define _POSIX_C_SOURCE 200809L
 #include "testutil.h"
 
@@ -96,6 +97,29 @@ static snig_status run_load(snig_ctx *ctx, test_failing *f, void *user)
     return st;
 }
 
+/* The several-process loaders, here in one process (no launcher). */
+static snig_status run_dist(snig_ctx *ctx, test_failing *f, void *user)
+{
+    const char *const *paths = user;
+    snig_load_options lo;
+    snig_load_options_init(&lo);
+    snig_options o;
+    snig_options_init(&o);
+    snig_network *net = NULL;
+    snig_inputs *in = NULL;
+    uint64_t rows = 0, nnz = 0;
+    test_failing_start(f);
+    snig_status st = snig_dist_network_load(ctx, paths[0], &lo, &o, &net);
+    if (st == SNIG_OK)
+        st = snig_dist_inputs_load(ctx, paths[1], &lo, &o, &in, &rows, &nnz);
+    test_failing_stop(f);
+    if (st == SNIG_OK)
+        CHECK(snig_network_layers(net) == 3 && rows == 4 && nnz > 0);
+    snig_network_free(&net);
+    snig_inputs_free(&in);
+    return st;
+}
+
 static snig_status run_info(snig_ctx *ctx, test_failing *f, void *user)
 {
     snig_file_info info;
@@ -172,6 +196,12 @@ static snig_status run_generate(snig_ctx *ctx, test_failing *f, void *user)
         st = snig_generate_network(ctx, &o, out);
     }
     test_failing_stop(f);
+    if (st != SNIG_OK && out_files() != 0) {
+        fprintf(stderr, "generate %s %s: %s (%s) left files behind:\n",
+                c->inputs ? "inputs" : "network", c->format,
+                snig_status_str(st), snig_errmsg(ctx));
+        sh("ls -laR '%s/out'%s >&2", dir, "");
+    }
     CHECK(st == SNIG_OK ? test_file_exists(out) : out_files() == 0);
     return st;
 }
@@ -380,6 +410,8 @@ int main(void)
         }
         points += test_nomem(name, run_load, &c, MAX_POINTS);
     }
+    const char *dist[2] = {p[3], p[5]};
+    points += test_nomem("dist loads", run_dist, (void *)dist, MAX_POINTS);
     points += test_nomem("file info .snb", run_info, p[3], MAX_POINTS);
     points += test_nomem("file info tsv", run_info, DATA "/net4", MAX_POINTS);
 

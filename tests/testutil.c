@@ -283,7 +283,7 @@ int test_same_results(const char *what, const snig_result *want,
     uint32_t width = snig_result_outputs(want);
     int bad_width = width != snig_result_outputs(got);
     uint64_t rows = want->rows < got->rows ? want->rows : got->rows;
-    for (uint64_t r = 0; !bad_width && r < rows; r++) {
+    for (uint64_t r = 0; !how->no_values && !bad_width && r < rows; r++) {
         const float *x = snig_result_row(want, r), *y = snig_result_row(got, r);
         for (uint32_t j = 0; (x != NULL || y != NULL) && j < width; j++) {
             float p = x ? x[j] : 0.0f, q = y ? y[j] : 0.0f;

@@ -108,9 +108,11 @@ typedef struct test_compare {
     float tolerance;    /* relative (|a - b| <= tol * max(|a|, 1e-30)) */
     int live;           /* rows alive after each layer, when both count */
     int madds;          /* the same multiply-add count */
+    int no_values;      /* 1: final values not compared (an engine that
+                           sums in another order) */
 } test_compare;
 /* Compares `got` with `want` (the reference): categories exactly, then what
- * `how` asks; with values kept, every final row.  Prints what differs,
+ * `how` asks; with values kept (and not no_values), every final row.  Prints what differs,
  * prefixed with `what`; returns 1 when they agree. */
 int test_same_results(const char *what, const snig_result *want,
                       const snig_result *got, const test_compare *how);

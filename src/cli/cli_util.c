@@ -1,7 +1,8 @@
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE   /* realpath(path, NULL) */
 #include "commands.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -9,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cli_parse_u64(const char *cmd, const char *opt, const char *text,
@@ -42,9 +44,22 @@ int cli_parse_float(const char *cmd, const char *opt, const char *text,
     return 0;
 }
 
+/* msg without a leading "WORDS: " that repeats the command's name (the
+ * library says "generate inputs: ..." where the CLI already said it). */
+static const char *without_prefix(const char *cmd, const char *msg)
+{
+    size_t first = strcspn(cmd, " ");
+    size_t lens[2] = {strlen(cmd), first};
+    for (int i = 0; i < 2; i++)
+        if (strncmp(msg, cmd, lens[i]) == 0 && msg[lens[i]] == ':' &&
+            msg[lens[i] + 1] == ' ')
+            return msg + lens[i] + 2;
+    return msg;
+}
+
 int cli_fail(const char *cmd, snig_ctx *ctx)
 {
-    fprintf(stderr, "snig %s: %s\n", cmd, snig_errmsg(ctx));
+    fprintf(stderr, "snig %s: %s\n", cmd, without_prefix(cmd, snig_errmsg(ctx)));
     return SNIG_EXIT_ERROR;
 }
 
@@ -61,10 +76,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 /* The one context a signal may cancel: the CLI runs one command at a time. */
 static snig_ctx *volatile cancellable;
+/* The signal that cancelled it, 0 when none. */
+static volatile sig_atomic_t caught;
 
 static void on_signal(int sig)
 {
     snig_ctx *ctx = cancellable;
+    if (caught == 0)
+        caught = sig;
     if (ctx != NULL)
         snig_cancel(ctx);
     signal(sig, SIG_DFL); /* a second signal ends the process */
@@ -115,6 +134,61 @@ void cli_progress(snig_ctx *ctx, int mode)
         snig_set_progress(ctx, print_progress, &shown);
     else
         snig_set_progress(ctx, NULL, NULL);
+}
+
+int cli_exit_code(int code)
+{
+    return caught != 0 ? 128 + caught : code;
+}
+
+int cli_check_input(const char *cmd, const char *opt, const char *path)
+{
+    struct stat sb;
+    int mode = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) ? R_OK | X_OK
+                                                           : R_OK;
+    if (access(path, mode) == 0)
+        return 0;
+    fprintf(stderr, "snig %s: %s %s: %s\n", cmd, opt, path, strerror(errno));
+    return -1;
+}
+
+int cli_check_output(const char *cmd, const char *opt, const char *path)
+{
+    struct stat sb;
+    const char *why = NULL;
+    char *copy = NULL;
+    if (strcmp(path, "-") == 0)
+        return 0;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        why = "is a directory, not a file";
+    } else if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        /* a device or a FIFO: written into */
+        if (access(path, W_OK) != 0)
+            why = strerror(errno);
+    } else {
+        /* A new file or a replaced one: made in the folder of the file the
+         * path leads to (symbolic links followed), then renamed. */
+        copy = realpath(path, NULL);
+        if (copy == NULL)
+            copy = strdup(path);
+        if (copy == NULL) {
+            why = strerror(ENOMEM);
+        } else {
+            const char *dir = dirname(copy);
+            if (stat(dir, &sb) != 0)
+                why = errno == ENOENT ? "its folder does not exist"
+                                      : strerror(errno);
+            else if (!S_ISDIR(sb.st_mode))
+                why = "its folder is not a folder";
+            else if (access(dir, W_OK | X_OK) != 0)
+                why = errno == EACCES ? "its folder is not writable"
+                                      : strerror(errno);
+        }
+    }
+    if (why != NULL)
+        fprintf(stderr, "snig %s: %s %s: %s\n", cmd, opt, path, why);
+    free(copy);
+    return why != NULL ? -1 : 0;
 }
 
 void cli_ctx_free(snig_ctx **ctx)

@@ -1,13 +1,15 @@
 /* snig generate network|inputs: RadiX-Net networks and input rows from real
  * images (the library's snig_generate_network and snig_generate_inputs). */
+#define _GNU_SOURCE   /* getopt_long */
 #include "commands.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char generate_help[] =
     "usage: snig generate network --neurons N --layers L [--seed S] [--bias B]\n"
-    "                             --out PATH [--format snb|tsv]\n"
+    "                             --out PATH [--format snb|tsv] [--quiet]\n"
     "       snig generate inputs --neurons N --images FILE [--count C]\n"
     "                            [--threshold T] --out PATH [--format snb|tsv]\n"
     "\n"
@@ -41,7 +43,8 @@ static const char inputs_help[] =
     "image) beyond the number of images adds the images shifted by small\n"
     "offsets; empty and repeated rows are skipped, so all rows differ.\n"
     "--format snb (default): snig's binary file; tsv: the official\n"
-    "sparse-images layout (row, col, 1).\n";
+    "sparse-images layout (row, col, 1).  --progress or --quiet: progress\n"
+    "on stderr on or off (default: on a terminal).\n";
 
 static int is_help(const char *a)
 {
@@ -50,58 +53,102 @@ static int is_help(const char *a)
 
 typedef struct gen_args {
     uint64_t neurons, layers, seed, count;
-    int has_neurons, has_layers, has_bias, has_threshold;
+    int has_neurons, has_layers, has_bias, has_threshold, progress;
     float bias, threshold;
     const char *out, *format, *images;
 } gen_args;
 
-/* Parses the options after "generate network|inputs"; `network` selects
- * which are allowed.  0 ok, else the exit code. */
+enum {
+    OPT_NEURONS = 256, OPT_LAYERS, OPT_SEED, OPT_BIAS, OPT_OUT, OPT_FORMAT,
+    OPT_IMAGES, OPT_COUNT, OPT_THRESHOLD, OPT_PROGRESS, OPT_QUIET, OPT_HELP
+};
+
+/* Both kinds share one table; `parse` refuses what the other kind takes. */
+static const struct option gen_options[] = {
+    {"neurons", required_argument, NULL, OPT_NEURONS},
+    {"layers", required_argument, NULL, OPT_LAYERS},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"bias", required_argument, NULL, OPT_BIAS},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"images", required_argument, NULL, OPT_IMAGES},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* Parses the options after "generate network|inputs" (argv[0] is the kind);
+ * `network` selects which are allowed.  0 ok, else the exit code. */
 static int parse(const char *cmd, int network, int argc, char **argv,
                  gen_args *a)
 {
-    *a = (gen_args){.seed = 1, .format = "snb"};
-    for (int i = 0; i < argc; i++) {
-        const char *opt = argv[i];
-        if (i + 1 >= argc)
-            return cli_usage_error(cmd, "%s: unknown option or missing value",
-                                   opt);
-        const char *v = argv[++i];
+    *a = (gen_args){.seed = 1, .format = "snb", .progress = -1};
+    int c, which = 0;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", gen_options, &which)) != -1) {
+        const char *opt = argv[optind - 1];
         int bad = 0;
-        if (strcmp(opt, "--neurons") == 0) {
-            bad = cli_parse_u64(cmd, opt, v, 1, UINT32_MAX, &a->neurons);
+        if ((!network && (c == OPT_LAYERS || c == OPT_SEED || c == OPT_BIAS)) ||
+            (network && (c == OPT_IMAGES || c == OPT_COUNT ||
+                         c == OPT_THRESHOLD)))
+            return cli_usage_error(cmd, "--%s is not an option of %s",
+                                   gen_options[which].name, cmd);
+        switch (c) {
+        case OPT_NEURONS:
+            bad = cli_parse_u64(cmd, "--neurons", optarg, 1, UINT32_MAX,
+                                &a->neurons);
             a->has_neurons = 1;
-        } else if (strcmp(opt, "--out") == 0) {
-            a->out = v;
-        } else if (strcmp(opt, "--format") == 0) {
-            if (strcmp(v, "snb") != 0 && strcmp(v, "tsv") != 0)
+            break;
+        case OPT_OUT: a->out = optarg; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "snb") != 0 && strcmp(optarg, "tsv") != 0)
                 return cli_usage_error(cmd, "--format expects snb or tsv, "
-                                       "not '%s'", v);
-            a->format = v;
-        } else if (network && strcmp(opt, "--layers") == 0) {
-            bad = cli_parse_u64(cmd, opt, v, 1, UINT32_MAX, &a->layers);
+                                       "not '%s'", optarg);
+            a->format = optarg;
+            break;
+        case OPT_LAYERS:
+            bad = cli_parse_u64(cmd, "--layers", optarg, 1, UINT32_MAX,
+                                &a->layers);
             a->has_layers = 1;
-        } else if (network && strcmp(opt, "--seed") == 0) {
-            bad = cli_parse_u64(cmd, opt, v, 0, UINT64_MAX, &a->seed);
-        } else if (network && strcmp(opt, "--bias") == 0) {
-            bad = cli_parse_float(cmd, opt, v, &a->bias);
+            break;
+        case OPT_SEED:
+            bad = cli_parse_u64(cmd, "--seed", optarg, 0, UINT64_MAX, &a->seed);
+            break;
+        case OPT_BIAS:
+            bad = cli_parse_float(cmd, "--bias", optarg, &a->bias);
             a->has_bias = 1;
-        } else if (!network && strcmp(opt, "--images") == 0) {
-            a->images = v;
-        } else if (!network && strcmp(opt, "--count") == 0) {
-            bad = cli_parse_u64(cmd, opt, v, 1, UINT64_MAX / 4, &a->count);
-        } else if (!network && strcmp(opt, "--threshold") == 0) {
-            bad = cli_parse_float(cmd, opt, v, &a->threshold);
+            break;
+        case OPT_IMAGES: a->images = optarg; break;
+        case OPT_COUNT:
+            bad = cli_parse_u64(cmd, "--count", optarg, 1, UINT64_MAX / 4,
+                                &a->count);
+            break;
+        case OPT_THRESHOLD:
+            bad = cli_parse_float(cmd, "--threshold", optarg, &a->threshold);
             if (!bad && !(a->threshold >= 0.0f && a->threshold < 1.0f))
                 return cli_usage_error(cmd, "--threshold expects a fraction "
-                                       "in [0, 1), not '%s'", v);
+                                       "in [0, 1), not '%s'", optarg);
             a->has_threshold = 1;
-        } else {
-            return cli_usage_error(cmd, "unknown option '%s'", opt);
+            break;
+        case OPT_PROGRESS: a->progress = 1; break;
+        case OPT_QUIET: a->progress = 0; break;
+        case OPT_HELP:
+        case 'h':
+            fputs(network ? network_help : inputs_help, stdout);
+            return -1;
+        default:
+            return cli_usage_error(cmd, "unknown option or missing value "
+                                   "'%s'", opt);
         }
         if (bad)
             return SNIG_EXIT_ERROR;
     }
+    if (optind < argc)
+        return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!a->has_neurons)
         return cli_usage_error(cmd, "--neurons is required");
     if (network && !a->has_layers)
@@ -110,6 +157,13 @@ static int parse(const char *cmd, int network, int argc, char **argv,
         return cli_usage_error(cmd, "--images is required");
     if (a->out == NULL)
         return cli_usage_error(cmd, "--out is required");
+    if (strcmp(a->out, "-") == 0 && strcmp(a->format, "tsv") == 0)
+        return cli_usage_error(cmd, "--format tsv writes files: --out needs "
+                               "a path, not '-'");
+    if (!network && cli_check_input(cmd, "--images", a->images) != 0)
+        return SNIG_EXIT_ERROR;
+    if (cli_check_output(cmd, "--out", a->out) != 0)
+        return SNIG_EXIT_ERROR;
     return 0;
 }
 
@@ -124,19 +178,14 @@ int snig_cmd_generate(int argc, char **argv)
         return cli_usage_error("generate", "what to generate: 'network' or "
                                "'inputs', not '%s'", argv[1]);
     const char *cmd = network ? "generate network" : "generate inputs";
-    for (int i = 2; i < argc; i++)
-        if (is_help(argv[i])) {
-            fputs(network ? network_help : inputs_help, stdout);
-            return SNIG_EXIT_OK;
-        }
     gen_args a;
-    int code = parse(cmd, network, argc - 2, argv + 2, &a);
+    int code = parse(cmd, network, argc - 1, argv + 1, &a);
     if (code != 0)
-        return code;
+        return code < 0 ? SNIG_EXIT_OK : code;
     snig_ctx *ctx = NULL;
     if (cli_ctx_new(cmd, &ctx) != 0)
         return SNIG_EXIT_ERROR;
-    cli_progress(ctx, -1);
+    cli_progress(ctx, a.progress);
     snig_status st;
     if (network) {
         snig_generate_options o;
@@ -159,7 +208,7 @@ int snig_cmd_generate(int argc, char **argv)
         st = snig_generate_inputs(ctx, a.images, &o, a.out);
     }
     code = st == SNIG_OK ? SNIG_EXIT_OK : cli_fail(cmd, ctx);
-    if (st == SNIG_OK)
+    if (st == SNIG_OK && a.progress != 0)
         fprintf(stderr, "snig %s: wrote %s\n", cmd, a.out);
     cli_ctx_free(&ctx);
     return code;

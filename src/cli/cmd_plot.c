@@ -72,12 +72,12 @@ static int json_numbers(const char *obj, const char *key, double **out,
         errno = 0;
         double v = strtod(p, &end);
         if (end == p || errno != 0)
-            return -1;
+            goto bad;
         if (*n == cap) {
             cap = cap ? 2 * cap : 128;
             double *grown = realloc(*out, cap * sizeof *grown);
             if (grown == NULL)
-                return -1;
+                goto bad;
             *out = grown;
         }
         (*out)[(*n)++] = v;
@@ -85,9 +85,14 @@ static int json_numbers(const char *obj, const char *key, double **out,
         while (*p == ' ' || *p == ',')
             p++;
         if (*p == '\0')
-            return -1;
+            goto bad;
     }
     return 0;
+bad:
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return -1;
 }
 
 static void json_string(const char *obj, const char *key, char *buf,
@@ -123,12 +128,14 @@ static int parse_run(const char *path, unsigned line, const char *obj,
         json_numbers(obj, "layer_madds", &r->madds, &nm) != 0) {
         fprintf(stderr, "snig plot: %s:%u: malformed per-layer array\n", path,
                 line);
+        run_free(r);
         return SNIG_EXIT_ERROR;
     }
     if (ns == 0 && nl == 0) {
         fprintf(stderr, "snig plot: %s:%u: no per-layer arrays (layer_seconds, "
                 "live_rows): a 'snig run --json' output of an engine that "
                 "counts them?\n", path, line);
+        run_free(r);
         return SNIG_EXIT_ERROR;
     }
     r->layers = ns > nl ? ns : nl;
@@ -136,6 +143,7 @@ static int parse_run(const char *path, unsigned line, const char *obj,
         (nm && nm != r->layers)) {
         fprintf(stderr, "snig plot: %s:%u: per-layer arrays of different "
                 "lengths\n", path, line);
+        run_free(r);
         return SNIG_EXIT_ERROR;
     }
     if (label != NULL) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char run_help[] =
     "usage: snig run --network PATH --input PATH [options]\n"
@@ -16,13 +17,18 @@ static const char run_help[] =
     "\n"
     "  --network PATH      layer files folder, neuronN.tar.gz, .mtx or .snb\n"
     "  --input PATH        sparse-images-N.tsv[.gz], .mtx or .snb\n"
-    "  --layers L          use the first L layers (default: all)\n"
+    "  --layers L          use the first L layers (default: L of a truth file\n"
+    "                      named like the official ones, ...-l120-..., else all)\n"
     "  --bias B            bias of every neuron (default: recorded in the\n"
     "                      network, else -0.3/-0.35/-0.4/-0.45 by N)\n"
-    "  --truth FILE        check against a truth file: PASSED or FAILED\n"
-    "  --out FILE          write the categories (official truth format)\n"
+    "  --truth FILE        check against a truth file: PASSED or FAILED (on\n"
+    "                      the rows of the input; a note says when the truth\n"
+    "                      lists rows beyond them)\n"
+    "  --out FILE          write the categories (official truth format); '-':\n"
+    "                      standard output (the report then goes to stderr)\n"
     "  --engine NAME       auto (default), or one of 'snig run --engine list'\n"
-    "  --threads N         CPU threads (default: every core)\n"
+    "  --threads N         CPU threads (default: every core; under mpirun the\n"
+    "                      cores of a machine are shared by its ranks)\n"
     "  --batch N           rows per batch (default: the engine's)\n"
     "  --no-shortcuts      SNIG-faithful mode: no exact shortcuts\n"
     "  --gpus N            cuda: GPUs to use (default: all)\n"
@@ -34,8 +40,11 @@ static const char run_help[] =
     "  --progress | --quiet  force progress on stderr on or off\n"
     "  --json              print one JSON object on stdout\n"
     "\n"
+    "Every input is checked to exist and every output location to be\n"
+    "writable before anything is loaded.\n"
+    "\n"
     "Exit status: 0 ran (and passed), 1 ran and failed against the truth,\n"
-    "2 usage or input error.\n";
+    "2 usage, input or other error, 130/143 interrupted (SIGINT/SIGTERM).\n";
 
 enum {
     OPT_NETWORK = 256, OPT_INPUT, OPT_LAYERS, OPT_BIAS, OPT_TRUTH, OPT_OUT,
@@ -84,6 +93,72 @@ static int list_engines(void)
                snig_engine_available(name) ? "" : " [not available here]");
     }
     return SNIG_EXIT_OK;
+}
+
+/* L from an official truth file's name (neuron1024-l120-categories.tsv):
+ * the number after "-l" and before the next "-" of the base name; 0 when
+ * the name says none. */
+static uint32_t truth_layers(const char *truth)
+{
+    const char *base = strrchr(truth, '/');
+    base = base != NULL ? base + 1 : truth;
+    for (const char *p = strstr(base, "-l"); p != NULL; p = strstr(p + 1, "-l")) {
+        const char *d = p + 2;
+        uint64_t v = 0;
+        while (*d >= '0' && *d <= '9' && v <= UINT32_MAX)
+            v = v * 10 + (uint64_t)(*d++ - '0');
+        if (d > p + 2 && *d == '-' && v >= 1 && v <= UINT32_MAX)
+            return (uint32_t)v;
+    }
+    return 0;
+}
+
+/* Every input exists and is readable, every output writable, before any
+ * work: on every rank its own files (the network on rank 0 alone when
+ * rank 0 sends it), the truth and --out on rank 0.  0 or -1 (printed). */
+static int check_files(const run_args *a, int rank, int ranks)
+{
+    char cmd[32] = "run";
+    if (ranks > 1)
+        snprintf(cmd, sizeof cmd, "run (rank %d)", rank);
+    int bad = 0;
+    if (rank == 0 || !a->opt.broadcast_weights)
+        bad |= cli_check_input(cmd, "--network", a->network);
+    bad |= cli_check_input(cmd, "--input", a->input);
+    if (rank == 0 && a->truth != NULL)
+        bad |= cli_check_input(cmd, "--truth", a->truth);
+    if (rank == 0 && a->out != NULL)
+        bad |= cli_check_output(cmd, "--out", a->out);
+    return bad ? -1 : 0;
+}
+
+/* Options that the engine that ran has no use for: said, not ignored
+ * silently. */
+static void warn_unused(const run_args *a, const snig_result *res, int ranks)
+{
+    const char *engine = snig_result_engine(res);
+    if (strstr(engine, "cuda") == NULL &&
+        (a->opt.gpus != 0 || a->opt.weight_buffers != 0 ||
+         a->opt.gpu_memory != 0))
+        fprintf(stderr, "snig run: warning: --gpus, --weight-buffers and "
+                "--gpu-memory have no effect on engine '%s' (cuda only)\n",
+                engine);
+    if (ranks == 1 && (a->opt.dynamic || a->opt.broadcast_weights))
+        fprintf(stderr, "snig run: warning: --dynamic and --broadcast-weights "
+                "have no effect in one process (start it with mpirun)\n");
+}
+
+/* The truth rows the check could not see: those outside the rows read. */
+static void note_truth_subset(FILE *out, const snig_inputs *in, uint64_t rows,
+                              const uint64_t *truth, uint64_t ntruth)
+{
+    uint64_t lo = snig_inputs_first_row(in) + 1, hi = lo + rows - 1, seen = 0;
+    for (uint64_t i = 0; i < ntruth; i++)
+        seen += truth[i] >= lo && truth[i] <= hi;
+    if (seen < ntruth)
+        fprintf(out, "truth rows  checked rows %llu..%llu: %llu of %llu "
+                "truth rows\n", (unsigned long long)lo, (unsigned long long)hi,
+                (unsigned long long)seen, (unsigned long long)ntruth);
 }
 
 /* Returns -1 to go on, else the exit code. */
@@ -154,6 +229,15 @@ static int parse_args(int argc, char **argv, run_args *a)
         return list_engines();
     if (a->network == NULL || a->input == NULL)
         return cli_usage_error("run", "--network and --input are required");
+    /* The official truth files are made with L layers and say so in their
+     * name: a network with more layers would be checked against the wrong
+     * truth (and may still pass: the outputs stop changing). */
+    uint32_t tl = a->truth != NULL ? truth_layers(a->truth) : 0;
+    if (tl != 0 && a->layers == 0)
+        a->layers = a->opt.layers = tl;
+    else if (tl != 0 && tl != a->layers)
+        fprintf(stderr, "snig run: warning: --layers %u, but the truth file "
+                "%s is named for %u layers\n", a->layers, a->truth, tl);
     return -1;
 }
 
@@ -260,6 +344,11 @@ int snig_cmd_run(int argc, char **argv)
      * on, so every rank exits alike and rank 0 alone prints. */
     if (snig_dist_init(ctx, &rank, &ranks) != SNIG_OK)
         goto fail;
+    if (snig_dist_agree(ctx, check_files(&a, rank, ranks) == 0
+                                 ? SNIG_OK : SNIG_IO) != SNIG_OK) {
+        code = SNIG_EXIT_ERROR;   /* the rank that failed said why */
+        goto cleanup;
+    }
     if (ranks > 1) {
         if (strcmp(a.opt.engine, snig_dist_engine()) != 0)
             a.opt.local_engine = a.opt.engine;
@@ -272,6 +361,13 @@ int snig_cmd_run(int argc, char **argv)
     snig_load_options_init(&lo);
     lo.layers = a.layers;
     lo.verify = a.verify;
+    /* The truth, the check, --out and the report: rank 0 alone, as its
+     * result holds every rank's rows.  The truth is small: read first, so a
+     * bad one is found before the long loads. */
+    if (snig_dist_agree(ctx, a.truth != NULL && rank == 0
+                                 ? snig_truth_load(ctx, a.truth, &truth, &ntruth)
+                                 : SNIG_OK) != SNIG_OK)
+        goto fail;
     double t0 = snig_now();
     if (snig_dist_agree(ctx, snig_dist_network_load(ctx, a.network, &lo,
                                                     &a.opt, &net)) != SNIG_OK)
@@ -292,12 +388,6 @@ int snig_cmd_run(int argc, char **argv)
         SNIG_OK)
         goto fail;
     double load_s = snig_now() - t0;
-    /* The truth, the check, --out and the report: rank 0 alone, as its
-     * result holds every rank's rows. */
-    if (snig_dist_agree(ctx, a.truth != NULL && rank == 0
-                                 ? snig_truth_load(ctx, a.truth, &truth, &ntruth)
-                                 : SNIG_OK) != SNIG_OK)
-        goto fail;
     if (snig_dist_agree(ctx, snig_plan_new(ctx, net, &a.opt, &plan)) != SNIG_OK)
         goto fail;
     if (snig_dist_agree(ctx, snig_plan_infer(ctx, plan, in, &res)) != SNIG_OK)
@@ -305,6 +395,8 @@ int snig_cmd_run(int argc, char **argv)
     if (rank == 0 && snig_result_fallback(res)[0] != '\0')
         fprintf(stderr, "snig run: ran engine '%s': %s\n",
                 snig_result_engine(res), snig_result_fallback(res));
+    if (rank == 0)
+        warn_unused(&a, res, ranks);
     if (a.truth != NULL && rank == 0)
         passed = snig_check_truth(res, in, truth, ntruth, &missing, &extra);
     double tw = snig_now();
@@ -313,11 +405,27 @@ int snig_cmd_run(int argc, char **argv)
                                  : SNIG_OK) != SNIG_OK)
         goto fail;
     double write_s = snig_now() - tw;
+    /* With --out - the categories took standard output: the report goes to
+     * standard error. */
+    int saved_stdout = -1;
+    if (rank == 0 && a.out != NULL && strcmp(a.out, "-") == 0) {
+        fflush(stdout);
+        saved_stdout = dup(STDOUT_FILENO);
+        if (saved_stdout >= 0)
+            dup2(STDERR_FILENO, STDOUT_FILENO);
+    }
     if (a.json && rank == 0)
         print_json(&a, net, rows, res, load_s, write_s, passed);
     else if (rank == 0)
         print_text(net, rows, nonzeros, res, load_s, write_s, passed, missing,
                    extra);
+    if (a.truth != NULL && rank == 0)
+        note_truth_subset(a.json ? stderr : stdout, in, rows, truth, ntruth);
+    if (saved_stdout >= 0) {
+        fflush(stdout);
+        dup2(saved_stdout, STDOUT_FILENO);
+        close(saved_stdout);
+    }
     code = passed == 0 ? SNIG_EXIT_FAILED : SNIG_EXIT_OK;
     goto cleanup;
 fail:

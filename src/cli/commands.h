@@ -33,6 +33,16 @@ int cli_ctx_new(const char *cmd, snig_ctx **ctx);
 void cli_progress(snig_ctx *ctx, int mode);
 /* Frees the context made by cli_ctx_new and restores the signals. */
 void cli_ctx_free(snig_ctx **ctx);
+/* The exit code once a command has returned `code`: 128 + the signal when
+ * SIGINT or SIGTERM cancelled it (130, 143, as a shell reports a process
+ * the signal ended), else code. */
+int cli_exit_code(int code);
+/* Checks, before any work, that an input file or folder exists and can be
+ * read, and that an output can be written (its folder exists and is
+ * writable, it is not a folder; "-" is standard output).  `opt` names the
+ * option in the message.  0, or prints and returns -1. */
+int cli_check_input(const char *cmd, const char *opt, const char *path);
+int cli_check_output(const char *cmd, const char *opt, const char *path);
 /* Prints "snig CMD: message" to stderr and returns SNIG_EXIT_ERROR. */
 int cli_fail(const char *cmd, snig_ctx *ctx);
 int cli_usage_error(const char *cmd, const char *fmt, ...)

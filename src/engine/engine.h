@@ -11,7 +11,8 @@
  * bias resolved, the options as the user gave them, and for infer the inputs
  * and what prepare made.  The plan (core/plan.c) owns the job: prepare sees
  * in == NULL; infer may run on several threads at once with different ctx,
- * in and res, so it treats `prepared` as read-only. */
+ * in and res, so it treats `prepared` as read-only, or guards what it
+ * changes there (the cuda engine's per-GPU cache of device buffers). */
 typedef struct snig_job {
     snig_ctx *ctx;
     const snig_network *net;

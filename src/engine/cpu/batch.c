@@ -23,7 +23,7 @@ snig_status snig__cpu_slot_alloc(snig_ctx *ctx, uint32_t widest,
     size_t panels = panels_of(rows);
     *s = (cpu_slot){0};
     s->rows = rows;
-    s->y = snig__malloc_aligned(ctx, panels * widest * L16 * sizeof *s->y);
+    s->y = snig__cpu_alloc_huge(ctx, panels * widest * L16 * sizeof *s->y);
     s->mask = snig__malloc(ctx, panels * widest * sizeof *s->mask);
     s->lane = snig__malloc(ctx, panels * L16 * sizeof *s->lane);
     s->alive = snig__malloc(ctx, panels * sizeof *s->alive);
@@ -31,9 +31,8 @@ snig_status snig__cpu_slot_alloc(snig_ctx *ctx, uint32_t widest,
     s->move_row = snig__malloc(ctx, panels * L16 * sizeof *s->move_row);
     s->move_from = snig__malloc(ctx, panels * L16 * sizeof *s->move_from);
     s->state = snig__malloc(ctx, rows + 1u);
-    s->z = snig__malloc_aligned(ctx, CPU_SCRATCH_BYTES(widest));
     if (!s->y || !s->mask || !s->lane || !s->alive || !s->sat ||
-        !s->move_row || !s->move_from || !s->state || !s->z) {
+        !s->move_row || !s->move_from || !s->state) {
         snig__cpu_slot_free(ctx, s);
         return SNIG_NOMEM;
     }
@@ -42,7 +41,7 @@ snig_status snig__cpu_slot_alloc(snig_ctx *ctx, uint32_t widest,
 
 void snig__cpu_slot_free(snig_ctx *ctx, cpu_slot *s)
 {
-    snig__free_aligned(ctx, s->y);
+    snig__cpu_free_huge(ctx, s->y);
     snig__free(ctx, s->mask);
     snig__free(ctx, s->lane);
     snig__free(ctx, s->alive);
@@ -50,32 +49,52 @@ void snig__cpu_slot_free(snig_ctx *ctx, cpu_slot *s)
     snig__free(ctx, s->move_row);
     snig__free(ctx, s->move_from);
     snig__free(ctx, s->state);
-    snig__free_aligned(ctx, s->z);
     *s = (cpu_slot){0};
 }
 
-static inline float *lane_at(uint32_t width, cpu_slot *s, uint32_t lane)
+static inline float *lane_at(uint32_t stride, cpu_slot *s, uint32_t lane)
 {
-    return s->y + (size_t)(lane / L16) * width * L16 + lane % L16;
+    return s->y + (size_t)(lane / L16) * stride * L16 + lane % L16;
 }
 
 void snig__cpu_batch_start(const cpu_run *run, cpu_batch *b)
 {
-    const snig_inputs *in = run->job->in;
     const cpu_prepared *prep = run->prep;
-    const uint32_t n = prep->n_in;
     cpu_slot *s = b->slot;
     uint32_t panels = panels_of(b->rows);
-    bool sat_valid = prep->layers > 0 && prep->layer[0].sat_valid;
-    float cap = sat_valid ? prep->layer[0].sat_in : 0.0f;
-    memset(s->y, 0, (size_t)panels * n * L16 * sizeof *s->y);
-    memset(s->mask, 0, (size_t)panels * n * sizeof *s->mask);
+    for (uint32_t r = 0; r < b->rows; r++) {
+        s->lane[r] = (int32_t)r;
+        s->state[r] = CPU_ROW_ACTIVE;
+    }
+    for (uint32_t q = b->rows; q < panels * L16; q++)
+        s->lane[q] = -1;
     memset(s->alive, 0, panels * sizeof *s->alive);
     memset(s->sat, 0, panels * sizeof *s->sat);
-    for (uint32_t r = 0; r < b->rows; r++) {
+    b->used = b->rows;
+    b->width = prep->n_in;
+    b->stride = prep->widest;
+    b->sat_weight = 0;
+    b->sat_rows = 0;
+    b->fresh = true;
+}
+
+void snig__cpu_batch_fill(const cpu_run *run, cpu_batch *b, uint32_t pi)
+{
+    const snig_inputs *in = run->job->in;
+    const cpu_prepared *prep = run->prep;
+    const uint32_t n = prep->n_in, stride = b->stride;
+    cpu_slot *s = b->slot;
+    bool sat_valid = prep->layers > 0 && prep->layer[0].sat_valid;
+    float cap = sat_valid ? prep->layer[0].sat_in : 0.0f;
+    uint16_t *mask = s->mask + (size_t)pi * stride;
+    memset(s->y + (size_t)pi * stride * L16, 0,
+           (size_t)stride * L16 * sizeof *s->y);
+    memset(mask, 0, (size_t)stride * sizeof *mask);
+    uint32_t alive = 0, sat = 0;
+    uint32_t r1 = (pi + 1) * L16 < b->rows ? (pi + 1) * L16 : b->rows;
+    for (uint32_t r = pi * L16; r < r1; r++) {
         uint32_t row = run->uniq[b->first + r];
-        float *y = lane_at(n, s, r);
-        uint16_t *mask = s->mask + (size_t)(r / L16) * n;
+        float *y = lane_at(stride, s, r);
         uint16_t bit = (uint16_t)(1u << (r % L16));
         uint64_t k0 = in->rowptr[row], k1 = in->rowptr[row + 1];
         for (uint64_t k = k0; k < k1; k++)
@@ -90,23 +109,17 @@ void snig__cpu_batch_start(const cpu_run *run, cpu_batch *b)
             any = any || nz;
         }
         if (any)
-            s->alive[r / L16] |= bit;
+            alive |= bit;
         if (any && sat_valid && k1 - k0 >= n) {
             bool at = true;
             for (uint32_t i = 0; i < n && at; i++)
                 at = y[(size_t)i * L16] == cap;
             if (at)
-                s->sat[r / L16] |= bit;
+                sat |= bit;
         }
-        s->lane[r] = (int32_t)r;
-        s->state[r] = CPU_ROW_ACTIVE;
     }
-    for (uint32_t q = b->rows; q < panels * L16; q++)
-        s->lane[q] = -1;
-    b->used = b->rows;
-    b->width = n;
-    b->sat_weight = 0;
-    b->sat_rows = 0;
+    s->alive[pi] = (uint16_t)alive;
+    s->sat[pi] = (uint16_t)sat;
 }
 
 static inline uint32_t lane_weight(const cpu_run *run, const cpu_batch *b,
@@ -126,25 +139,14 @@ static inline void set_lane_bit(uint16_t *bits, uint32_t q, bool on)
     bits[q / L16] = (uint16_t)(on ? bits[q / L16] | bit : bits[q / L16] & ~bit);
 }
 
-/* Sets or clears lane q's bit in the mask of neuron i (rows n wide). */
-static inline void set_mask_bit(uint16_t *mask, uint32_t n, uint32_t i,
-                                uint32_t q, bool on)
-{
-    uint16_t *m = mask + (size_t)(q / L16) * n + i;
-    uint16_t bit = (uint16_t)(1u << (q % L16));
-    *m = (uint16_t)(on ? *m | bit : *m & ~bit);
-}
-
 /* Drops dead lanes when `drop_dead`, and saturated ones when `drop_sat`:
  * the kept lanes past the new end fill the holes before it (the order of
- * rows in a batch does not matter), so only those move.  The moves are
- * listed first, then done neuron by neuron, so each 64-byte line (one
- * neuron of one panel) is visited once, not once per lane moved; masks
- * and lane bits move with the values. */
+ * rows in a batch does not matter), so only those move; masks and lane
+ * bits move with the values. */
 static void compact(const cpu_run *run, cpu_batch *b, bool drop_dead,
                     bool drop_sat)
 {
-    const uint32_t n = b->width;
+    const uint32_t n = b->width, S = b->stride;
     cpu_slot *s = b->slot;
     uint32_t old = b->used, dst = 0, moves = 0;
     int32_t *hole = s->move_row;
@@ -177,22 +179,43 @@ static void compact(const cpu_run *run, cpu_batch *b, bool drop_dead,
         set_lane_bit(s->sat, h, lane_bit(s->sat, q));
         q++;
     }
+    /* The moves come in groups from one source panel to one destination
+     * panel (holes and sources are both taken in increasing order): each
+     * group goes neuron by neuron, so one neuron's 64-byte line of each
+     * panel is read and written once for all the lanes the group moves. */
+    for (uint32_t g = 0; g < moves;) {
+        uint32_t dp = (uint32_t)hole[g] / L16, sp = from[g] / L16, e = g;
+        uint32_t dl[L16], sl[L16], gmask = 0, cnt = 0;
+        for (; e < moves && (uint32_t)hole[e] / L16 == dp &&
+               from[e] / L16 == sp; e++) {
+            dl[cnt] = (uint32_t)hole[e] % L16;
+            sl[cnt++] = from[e] % L16;
+            gmask |= 1u << ((uint32_t)hole[e] % L16);
+        }
+        const float *src = s->y + (size_t)sp * S * L16;
+        float *dstv = s->y + (size_t)dp * S * L16;
+        uint16_t *md = s->mask + (size_t)dp * S;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t nz = 0;
+            for (uint32_t c = 0; c < cnt; c++) {
+                float v = src[(size_t)i * L16 + sl[c]];
+                dstv[(size_t)i * L16 + dl[c]] = v;
+                nz |= (uint32_t)(v != 0.0f) << dl[c];
+            }
+            md[i] = (uint16_t)((md[i] & ~gmask) | nz);
+        }
+        g = e;
+    }
     /* lanes from dst to the end of its panel become padding: zero */
     uint32_t pend = panels_of(dst) * L16 < old ? panels_of(dst) * L16 : old;
-    for (uint32_t i = 0; i < n; i++) {
-        float *yi = s->y + (size_t)i * L16;
-        for (uint32_t m = 0; m < moves; m++) {
-            uint32_t q = from[m], d = (uint32_t)hole[m];
-            float v = yi[(size_t)(q / L16) * n * L16 + q % L16];
-            yi[(size_t)(d / L16) * n * L16 + d % L16] = v;
-            set_mask_bit(s->mask, n, i, d, v != 0.0f);
-        }
-        for (uint32_t q = dst; q < pend; q++) {
-            yi[(size_t)(q / L16) * n * L16 + q % L16] = 0.0f;
-            set_mask_bit(s->mask, n, i, q, false);
-        }
-    }
     for (uint32_t q = dst; q < pend; q++) {
+        float *y = s->y + (size_t)(q / L16) * S * L16 + q % L16;
+        uint16_t *mq = s->mask + (size_t)(q / L16) * S;
+        uint16_t keep = (uint16_t)~(1u << (q % L16));
+        for (uint32_t i = 0; i < n; i++) {
+            y[(size_t)i * L16] = 0.0f;
+            mq[i] &= keep;
+        }
         set_lane_bit(s->alive, q, false);
         set_lane_bit(s->sat, q, false);
     }
@@ -203,7 +226,7 @@ static void compact(const cpu_run *run, cpu_batch *b, bool drop_dead,
  * a layer that does not keep them saturated. */
 static void reinsert(cpu_batch *b, const cpu_layer *L)
 {
-    const uint32_t n = b->width;
+    const uint32_t n = b->width, S = b->stride;
     cpu_slot *s = b->slot;
     for (uint32_t r = 0; r < b->rows; r++) {
         if (s->state[r] != CPU_ROW_SAT)
@@ -212,12 +235,12 @@ static void reinsert(cpu_batch *b, const cpu_layer *L)
         uint32_t pi = q / L16;
         if (q % L16 == 0) {
             /* a panel not in use: its old contents go */
-            memset(s->y + (size_t)pi * n * L16, 0, (size_t)n * L16 * 4);
-            memset(s->mask + (size_t)pi * n, 0, (size_t)n * 2);
+            memset(s->y + (size_t)pi * S * L16, 0, (size_t)S * L16 * 4);
+            memset(s->mask + (size_t)pi * S, 0, (size_t)S * 2);
             s->alive[pi] = s->sat[pi] = 0;
         }
-        float *y = lane_at(n, s, q);
-        uint16_t *mask = s->mask + (size_t)pi * n;
+        float *y = lane_at(S, s, q);
+        uint16_t *mask = s->mask + (size_t)pi * S;
         uint16_t bit = (uint16_t)(1u << (q % L16));
         for (uint32_t i = 0; i < n; i++) {
             y[(size_t)i * L16] = L->sat_in;
@@ -230,35 +253,6 @@ static void reinsert(cpu_batch *b, const cpu_layer *L)
     }
     b->sat_weight = 0;
     b->sat_rows = 0;
-}
-
-/* Moves the panels of rows `from` neurons wide to rows `to` neurons wide
- * (a rectangular layer: the kernel writes n_out neurons in place of
- * n_in).  Panels are stored one after the other, so a change of width
- * moves them: narrower in increasing order, wider in decreasing order. */
-static void rewidth(cpu_batch *b, uint32_t to)
-{
-    cpu_slot *s = b->slot;
-    uint32_t from = b->width, panels = panels_of(b->used);
-    if (from == to)
-        return;
-    size_t keep = from < to ? from : to;
-    if (to < from) {
-        for (uint32_t pi = 1; pi < panels; pi++) {
-            memmove(s->y + (size_t)pi * to * L16,
-                    s->y + (size_t)pi * from * L16, keep * L16 * sizeof(float));
-            memmove(s->mask + (size_t)pi * to, s->mask + (size_t)pi * from,
-                    keep * sizeof *s->mask);
-        }
-    } else {
-        for (uint32_t pi = panels; pi-- > 1;) {
-            memmove(s->y + (size_t)pi * to * L16,
-                    s->y + (size_t)pi * from * L16, keep * L16 * sizeof(float));
-            memmove(s->mask + (size_t)pi * to, s->mask + (size_t)pi * from,
-                    keep * sizeof *s->mask);
-        }
-    }
-    b->width = to;
 }
 
 /* Lanes past the last row of a partial panel stay zero (no work, no
@@ -278,11 +272,14 @@ static void clear_padding(cpu_slot *s, uint32_t stride, uint32_t pi,
     st->sat &= keep;
 }
 
-void snig__cpu_batch_layer(const cpu_run *run, cpu_batch *b, uint32_t l)
+uint32_t snig__cpu_batch_before(const cpu_run *run, cpu_batch *b, uint32_t l)
 {
     const cpu_prepared *prep = run->prep;
     const cpu_layer *L = &prep->layer[l];
     cpu_slot *s = b->slot;
+    b->width = L->n_in;
+    if (b->fresh)   /* the panels are filled with the first segment */
+        return panels_of(b->used);
     bool drop_sat = prep->shortcuts && L->saturating;
     bool drop_dead = l >= prep->drop_dead_from;
     uint32_t drop = 0;
@@ -299,36 +296,44 @@ void snig__cpu_batch_layer(const cpu_run *run, cpu_batch *b, uint32_t l)
         compact(run, b, drop_dead, drop_sat);
     if (b->sat_rows > 0 && !L->saturating)
         reinsert(b, L);
-    /* the kernel reads n_in neurons and writes n_out in the same place:
-     * the panels must be max(n_in, n_out) apart while it runs */
-    uint32_t stride = L->n_in > L->n_out ? L->n_in : L->n_out;
-    rewidth(b, stride);
-    uint64_t live = b->sat_weight, madds = 0;
-    for (uint32_t pi = 0; pi < panels_of(b->used); pi++) {
-        cpu_panel_stats st;
-        run->kernel(L, s->y + (size_t)pi * stride * L16,
-                    s->mask + (size_t)pi * stride, s->z, &st);
-        uint32_t lanes = b->used - pi * L16;
-        if (lanes < L16 && L->dense)
-            clear_padding(s, stride, pi, lanes, L->n_out, &st);
-        s->alive[pi] = (uint16_t)st.alive;
-        s->sat[pi] = (uint16_t)(st.sat & st.alive);
-        madds += st.madds;
-        for (uint32_t a = st.alive; a != 0; a &= a - 1)
-            live += lane_weight(run, b,
-                                (uint32_t)s->lane[pi * L16 + __builtin_ctz(a)]);
-    }
-    rewidth(b, L->n_out);
+    atomic_fetch_add_explicit(&run->res->live[l], b->sat_weight,
+                              memory_order_relaxed);
+    return panels_of(b->used);
+}
+
+void snig__cpu_batch_panel(const cpu_run *run, cpu_batch *b, uint32_t l,
+                           uint32_t pi, float *z)
+{
+    const cpu_layer *L = &run->prep->layer[l];
+    cpu_slot *s = b->slot;
+    uint32_t stride = b->stride;
+    cpu_panel_stats st;
+    run->kernel(L, s->y + (size_t)pi * stride * L16,
+                s->mask + (size_t)pi * stride, z, &st);
+    uint32_t lanes = b->used - pi * L16;
+    if (lanes < L16 && L->dense)
+        clear_padding(s, stride, pi, lanes, L->n_out, &st);
+    s->alive[pi] = (uint16_t)st.alive;
+    s->sat[pi] = (uint16_t)(st.sat & st.alive);
+    uint64_t live = 0;
+    for (uint32_t a = st.alive; a != 0; a &= a - 1)
+        live += lane_weight(run, b,
+                            (uint32_t)s->lane[pi * L16 + __builtin_ctz(a)]);
     snig_result *res = run->res;
     atomic_fetch_add_explicit(&res->live[l], live, memory_order_relaxed);
-    atomic_fetch_add_explicit(&res->layer_madds[l], madds,
+    atomic_fetch_add_explicit(&res->layer_madds[l], st.madds,
                               memory_order_relaxed);
-    atomic_fetch_add_explicit(&res->madds, madds, memory_order_relaxed);
+    atomic_fetch_add_explicit(&res->madds, st.madds, memory_order_relaxed);
 }
 
 void snig__cpu_batch_finish(const cpu_run *run, cpu_batch *b)
 {
-    const uint32_t n = b->width;
+    /* no layer ran (a network cut to 0 layers): the inputs are the result */
+    for (uint32_t pi = 0; b->fresh && pi < panels_of(b->used); pi++)
+        snig__cpu_batch_fill(run, b, pi);
+    b->fresh = false;
+    const uint32_t n = run->prep->n_final, S = b->stride;
+    b->width = n;
     cpu_slot *s = b->slot;
     snig_result *res = run->res;
     float cap = run->prep->layers > 0
@@ -342,7 +347,7 @@ void snig__cpu_batch_finish(const cpu_run *run, cpu_batch *b)
         }
         res->alive[row] = 1;
         if (res->values != NULL) {
-            const float *y = lane_at(n, s, q);
+            const float *y = lane_at(S, s, q);
             float *out = res->values + (size_t)row * n;
             for (uint32_t i = 0; i < n; i++)
                 out[i] = y[(size_t)i * L16];

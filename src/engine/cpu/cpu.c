@@ -2,15 +2,15 @@
  *
  * prepare (once per plan) makes every layer ready in parallel: checksum and
  * page-in of a memory-mapped layer, cutting into cache-sized sections, the
- * saturation property and whether a zero row stays zero.  infer only reads
- * what prepare made, so several threads may infer on one plan at once:
- * the unique input rows are cut into batches, the threads take batches in
- * turn (OpenMP dynamic schedule), and each batch goes through every layer
- * in the thread's own slot of memory.  See cpu_internal.h for the layout
- * and kernel.c for the arithmetic. */
+ * copy by output neuron for the gather kernel, the saturation property and
+ * whether a zero row stays zero.  infer only reads what prepare made, so
+ * several threads may infer on one plan at once: duplicate rows are found,
+ * the unique rows cut into batches, and run.c shares them out.  See
+ * cpu_internal.h for the layout and kernel.c for the arithmetic. */
 #include "cpu_internal.h"
 
 #include <omp.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* Rows per batch.  Few rows survive many layers, and rows of different
@@ -41,8 +41,7 @@ static void cpu_release(snig_ctx *ctx, void *prepared)
     cpu_prepared *prep = prepared;
     if (prep == NULL)
         return;
-    for (uint32_t l = 0; prep->layer != NULL && l < prep->layers; l++)
-        snig__cpu_layer_unpack(ctx, &prep->layer[l]);
+    snig__cpu_free_huge(ctx, prep->packed);
     snig__free(ctx, prep->layer);
     snig__free(ctx, prep);
 }
@@ -65,10 +64,21 @@ static snig_status cpu_prepare(const snig_job *job, void **prepared)
         if (net->layer[l].n_out > prep->widest)
             prep->widest = net->layer[l].n_out;
     prep->layer = snig__calloc(ctx, job->layers + 1u, sizeof *prep->layer);
+    size_t *offset = snig__malloc(ctx, (job->layers + 1u) * sizeof *offset);
     float *scratch = snig__malloc(ctx, (size_t)prep->widest * (size_t)threads *
                                            sizeof *scratch);
     snig_status st = SNIG_OK;
-    if (prep->layer == NULL || scratch == NULL) {
+    if (prep->layer == NULL || offset == NULL || scratch == NULL) {
+        st = SNIG_NOMEM;
+        goto cleanup;
+    }
+    /* One block for every layer's packed copies: one allocation, in huge
+     * pages where the kernel allows (a page fault costs microseconds) */
+    offset[0] = 0;
+    for (uint32_t l = 0; l < job->layers; l++)
+        offset[l + 1] = offset[l] + snig__cpu_layer_bytes(&net->layer[l]);
+    prep->packed = snig__cpu_alloc_huge(ctx, offset[job->layers]);
+    if (prep->packed == NULL) {
         st = SNIG_NOMEM;
         goto cleanup;
     }
@@ -82,7 +92,8 @@ static snig_status cpu_prepare(const snig_job *job, void **prepared)
         if (atomic_load(&failed) != SNIG_OK)
             continue;
         float *z = scratch + (size_t)omp_get_thread_num() * prep->widest;
-        snig_status s = snig__cpu_layer_prepare(job, l, z, &prep->layer[l]);
+        snig_status s = snig__cpu_layer_prepare(
+            job, l, (uint8_t *)prep->packed + offset[l], z, &prep->layer[l]);
         int ok = SNIG_OK;
         if (s != SNIG_OK)
             atomic_compare_exchange_strong(&failed, &ok, (int)s);
@@ -99,6 +110,7 @@ static snig_status cpu_prepare(const snig_job *job, void **prepared)
             prep->drop_dead_from = l + 1;
 cleanup:
     snig__free(ctx, scratch);
+    snig__free(ctx, offset);
     if (st != SNIG_OK)
         cpu_release(ctx, prep);
     else
@@ -119,64 +131,6 @@ static void share_duplicates(const uint32_t *rep, snig_result *res)
             memcpy(res->values + r * n, res->values + (size_t)k * n,
                    (size_t)n * sizeof *res->values);
     }
-}
-
-/* One thread's share: batches taken in turn, each through every layer. */
-static snig_status run_batches(const cpu_run *run, uint32_t batch,
-                               uint32_t nuniq, int threads)
-{
-    const snig_job *job = run->job;
-    const cpu_prepared *prep = run->prep;
-    snig_ctx *ctx = job->ctx;
-    uint32_t nbatches = (nuniq + batch - 1) / batch;
-    _Atomic int failed;
-    atomic_init(&failed, (int)SNIG_OK);
-    _Atomic uint32_t done;
-    atomic_init(&done, 0);
-    double start = snig__now();
-    if (threads > (int)nbatches)
-        threads = nbatches ? (int)nbatches : 1;
-#pragma omp parallel num_threads(threads)
-    {
-        cpu_slot slot = {0};
-        snig_status st;
-        /* the context is not thread safe: one allocation at a time */
-#pragma omp critical(snig_cpu_ctx)
-        st = snig__cpu_slot_alloc(ctx, prep->widest, batch, &slot);
-        int ok = SNIG_OK;
-        if (st != SNIG_OK)
-            atomic_compare_exchange_strong(&failed, &ok, (int)st);
-#pragma omp for schedule(dynamic, 1)
-        for (uint32_t k = 0; k < nbatches; k++) {
-            if (atomic_load_explicit(&failed, memory_order_relaxed) != SNIG_OK)
-                continue;
-            cpu_batch b = {.first = k * batch, .slot = &slot,
-                           .rows = nuniq - k * batch < batch ? nuniq - k * batch
-                                                             : batch};
-            snig__cpu_batch_start(run, &b);
-            for (uint32_t l = 0; l < prep->layers; l++) {
-                /* snig_cancel: stop at the next layer; the message is set
-                 * after the loop, on one thread */
-                if (atomic_load_explicit(&ctx->cancel, memory_order_relaxed)) {
-                    ok = SNIG_OK;
-                    atomic_compare_exchange_strong(&failed, &ok,
-                                                   (int)SNIG_CANCELLED);
-                    break;
-                }
-                double t = snig__now();
-                snig__cpu_batch_layer(run, &b, l);
-                atomic_fetch_add_explicit(
-                    &run->res->layer_ns[l],
-                    (uint64_t)((snig__now() - t) * 1e9), memory_order_relaxed);
-            }
-            snig__cpu_batch_finish(run, &b);
-            snig__progress(ctx, "infer", atomic_fetch_add(&done, 1) + 1,
-                           nbatches, 0, start);
-        }
-#pragma omp critical(snig_cpu_ctx)
-        snig__cpu_slot_free(ctx, &slot);
-    }
-    return (snig_status)atomic_load(&failed);
 }
 
 static snig_status cpu_infer(const snig_job *job, snig_result *res)
@@ -225,7 +179,7 @@ static snig_status cpu_infer(const snig_job *job, snig_result *res)
                                                      threads);
     if (batch > nuniq)
         batch = nuniq ? nuniq : 1;
-    st = run_batches(&run, batch, nuniq, threads);
+    st = snig__cpu_run_batches(&run, batch, nuniq, threads);
     if (st == SNIG_CANCELLED)
         snig__check_cancel(ctx);
     if (st != SNIG_OK)

@@ -5,7 +5,10 @@
  *   kernel_avx512.c  the same with AVX-512 intrinsics
  *   batch.c      a batch of rows held as panels: fill, compact, finish
  *   shortcuts.c  duplicate rows of the inputs
- *   cpu.c        the engine table: prepare, infer over batches, release
+ *   run.c        batches one after the other, in segments of layers, the
+ *                threads sharing the panels without barriers
+ *   memory.c     large blocks in huge pages
+ *   cpu.c        the engine table: prepare, infer, release
  *
  * Rows are held in "panels" of CPU_LANES rows stored neuron-major:
  * y[i * CPU_LANES + lane] is neuron i of the panel's row `lane`.  One weight
@@ -59,7 +62,6 @@ typedef struct cpu_layer {
      * cursor per row (scratch after the panel), so the output panel of one
      * section of cursor_width neurons stays nearer in the caches; 0: off. */
     uint32_t cursor_width;
-    void *own;               /* the packed arrays (one block), or NULL */
     /* The layer by output neuron too (CSC, entries of a column in the
      * order of their input neurons), for the gather kernel that dense
      * panels use: each output's sum then stays in a register, in the same
@@ -75,7 +77,6 @@ typedef struct cpu_layer {
     const uint32_t *colptr;  /* csc_sections * (n_out + 1), or NULL */
     const uint16_t *crow;    /* local input neuron of each entry */
     const float *cval;       /* NULL when uniform */
-    void *own_csc;
 } cpu_layer;
 
 /* What prepare makes once per plan; infer only reads it. */
@@ -89,17 +90,27 @@ typedef struct cpu_prepared {
     uint32_t drop_dead_from;
     bool shortcuts;
     cpu_layer *layer;        /* layers entries */
+    void *packed;            /* every layer's packed copies, one block */
 } cpu_prepared;
 
 /* ---- pack.c */
 
-/* Makes layer l ready (checksum, page-in) and fills *out, with its
- * saturation property computed by running the row at the cap through the
- * layer in the kernel's arithmetic.  scratch: n_out floats.  Thread safe
- * for different l. */
+/* Bytes of the packed copies of a layer (sections, CSC). */
+size_t snig__cpu_layer_bytes(const snig_layer *S);
+/* Makes layer l ready (checksum, page-in) and fills *out, its packed copies
+ * in mem (snig__cpu_layer_bytes of it), with its saturation property
+ * computed by running the row at the cap through the layer in the kernel's
+ * arithmetic.  scratch: n_out floats.  Thread safe for different l. */
 snig_status snig__cpu_layer_prepare(const snig_job *job, uint32_t l,
-                                    float *scratch, cpu_layer *out);
-void snig__cpu_layer_unpack(snig_ctx *ctx, cpu_layer *L);
+                                    uint8_t *mem, float *scratch,
+                                    cpu_layer *out);
+
+/* ---- memory.c */
+
+/* A block of `bytes`, 64-byte aligned, in huge pages where the kernel
+ * allows (2 MiB aligned when at least 2 MiB); NULL when out of memory. */
+void *snig__cpu_alloc_huge(snig_ctx *ctx, size_t bytes);
+void snig__cpu_free_huge(snig_ctx *ctx, void *p);
 
 /* ---- kernel.c */
 
@@ -141,7 +152,8 @@ cpu_kernel_fn snig__cpu_kernel_pick(const char **name);
 
 enum { CPU_ROW_ACTIVE = 0, CPU_ROW_DEAD = 1, CPU_ROW_SAT = 2 };
 
-/* The memory a batch works in: one per thread. */
+/* The memory a batch works in (every thread works on one batch at a
+ * time, panel by panel). */
 typedef struct cpu_slot {
     float *y;                /* panels * widest * CPU_LANES */
     uint16_t *mask;          /* panels * widest: nonzero lanes of a neuron */
@@ -151,7 +163,6 @@ typedef struct cpu_slot {
     int32_t *move_row;       /* compaction's move list: destination lanes */
     uint32_t *move_from;     /* and source lanes */
     uint8_t *state;          /* per batch row: CPU_ROW_* */
-    float *z;                /* the kernel's scratch (CPU_SCRATCH_BYTES) */
     uint32_t rows;           /* capacity */
 } cpu_slot;
 
@@ -171,19 +182,37 @@ typedef struct cpu_batch {
     cpu_slot *slot;
     uint32_t used;           /* lanes in use (a prefix) */
     uint32_t width;          /* neurons of the rows held now */
+    uint32_t stride;         /* neurons between panels: the widest layer */
     uint64_t sat_weight;     /* rows (with duplicates) skipping saturated */
     uint32_t sat_rows;
+    bool fresh;              /* the panels are not filled yet */
 } cpu_batch;
 
 snig_status snig__cpu_slot_alloc(snig_ctx *ctx, uint32_t widest,
                                  uint32_t rows, cpu_slot *s);
 void snig__cpu_slot_free(snig_ctx *ctx, cpu_slot *s);
-/* Loads the batch's input rows into its slot. */
+/* Starts a batch in its slot (one thread); its panels are then filled by
+ * snig__cpu_batch_fill, each by the thread that runs it first. */
 void snig__cpu_batch_start(const cpu_run *run, cpu_batch *b);
-/* Runs layer l on the batch; adds its counts to the result. */
-void snig__cpu_batch_layer(const cpu_run *run, cpu_batch *b, uint32_t l);
+/* Loads the input rows of panel pi (any thread). */
+void snig__cpu_batch_fill(const cpu_run *run, cpu_batch *b, uint32_t pi);
+/* Readies the batch for layer l (one thread): rows that died or stay
+ * saturated leave their panels, saturated rows come back in front of a
+ * layer that would change them.  Returns the panels to run. */
+uint32_t snig__cpu_batch_before(const cpu_run *run, cpu_batch *b, uint32_t l);
+/* Runs layer l on panel pi (any thread, each with its own scratch z of
+ * CPU_SCRATCH_BYTES(widest)); adds its counts to the result. */
+void snig__cpu_batch_panel(const cpu_run *run, cpu_batch *b, uint32_t l,
+                           uint32_t pi, float *z);
 /* Writes the batch's rows to the result. */
 void snig__cpu_batch_finish(const cpu_run *run, cpu_batch *b);
+
+/* ---- run.c */
+
+/* Runs the unique rows [0, nuniq) in batches of `batch` rows on `threads`
+ * threads; SNIG_CANCELLED when snig_cancel stopped it. */
+snig_status snig__cpu_run_batches(const cpu_run *run, uint32_t batch,
+                                  uint32_t nuniq, int threads);
 
 /* ---- shortcuts.c */
 

@@ -7,11 +7,10 @@
  * Input neurons that are zero in every lane are skipped.  Lanes that are
  * zero in an otherwise active neuron add +-0, which leaves every sum as it
  * is, so each lane's value is the reference engine's value to the bit.
- * An input neuron nonzero in at most CPU_SCALAR_LANES lanes updates only
- * those lanes, with scalar multiply-adds (the row-at-a-time path for sparse
- * rows that differ: the choice is made per input neuron and panel from the
- * measured lane count).  Then the activation (snig_activate_general, per
- * lane) writes the panel back in place with its new nonzero masks.
+ * Then the activation (snig_activate_general, per lane) writes the panel
+ * back in place with its new nonzero masks.  (A row-at-a-time path, scalar
+ * multiply-adds for input neurons alive in at most k lanes, was measured
+ * and lost: docs/CPU.md.)
  *
  * This portable kernel ignores cpu_layer.cursor_width (the order of the
  * additions into each output neuron is the same either way).
@@ -42,10 +41,6 @@
 typedef float v16f __attribute__((vector_size(L16 * sizeof(float))));
 typedef int32_t v16i __attribute__((vector_size(L16 * sizeof(int32_t))));
 
-/* An input neuron alive in at most this many lanes of a panel updates them
- * one lane at a time (scalar multiply-adds) instead of all 16 lanes. */
-#define CPU_SCALAR_LANES 2
-
 static inline __attribute__((always_inline)) void
 scatter(const cpu_layer *L, const float *restrict y,
         const uint16_t *restrict mask, float *restrict z, uint64_t *madds,
@@ -60,28 +55,13 @@ scatter(const cpu_layer *L, const float *restrict y,
     for (uint32_t s = 0; s < L->sections; s++) {
         /* one section: its panel of outputs stays in the L1 cache */
         const uint32_t *rowptr = L->rowptr + (size_t)s * (n_in + 1);
-        float *zs = z + (size_t)s * L->width * L16;
-        v16f *zv = (v16f *)zs;
+        v16f *zv = (v16f *)z + (size_t)s * L->width;
         for (uint32_t i = 0; i < n_in; i++) {
             uint32_t bits = mask[i];
             if (bits == 0)
                 continue;
             uint32_t b = rowptr[i], e = rowptr[i + 1];
-            int lanes = __builtin_popcount(bits);
-            m += (uint64_t)lanes * (e - b);
-            if (lanes <= CPU_SCALAR_LANES) {
-                /* the row-at-a-time path: these lanes alone */
-                for (; bits != 0; bits &= bits - 1) {
-                    int q = __builtin_ctz(bits);
-                    float yq = y[(size_t)i * L16 + q];
-                    float t = yq * L->uniform;
-                    for (uint32_t k = b; k < e; k++) {
-                        uint32_t j = c16 ? col16[k] : col32[k];
-                        zs[(size_t)j * L16 + q] += hv ? yq * val[k] : t;
-                    }
-                }
-                continue;
-            }
+            m += (uint64_t)__builtin_popcount(bits) * (e - b);
             v16f yi = yv[i];
             if (hv) {
                 for (uint32_t k = b; k < e; k++) {

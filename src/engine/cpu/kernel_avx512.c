@@ -20,27 +20,6 @@
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
 #define INLINE static inline __attribute__((always_inline)) AVX512
 
-/* See kernel.c: an input neuron alive in at most this many lanes updates
- * those lanes alone. */
-#define CPU_SCALAR_LANES 2
-
-/* The row-at-a-time path for input neuron i: lanes `bits` only. */
-INLINE void scatter_lanes(const cpu_layer *L, const float *restrict y,
-                          float *restrict zs, uint32_t i, uint32_t bits,
-                          uint32_t b, uint32_t e, const bool c16,
-                          const bool hv)
-{
-    for (; bits != 0; bits &= bits - 1) {
-        int q = __builtin_ctz(bits);
-        float yq = y[(size_t)i * CPU_LANES + q];
-        float t = yq * L->uniform;
-        for (uint32_t k = b; k < e; k++) {
-            uint32_t j = c16 ? L->col16[k] : L->col32[k];
-            zs[(size_t)j * CPU_LANES + q] += hv ? yq * L->val[k] : t;
-        }
-    }
-}
-
 INLINE uint64_t scatter(const cpu_layer *L, const float *restrict y,
                         const uint16_t *restrict mask, float *restrict z,
                         const bool c16, const bool hv)
@@ -59,12 +38,7 @@ INLINE uint64_t scatter(const cpu_layer *L, const float *restrict y,
             if (bits == 0)
                 continue;
             uint32_t b = rowptr[i], e = rowptr[i + 1];
-            int lanes = __builtin_popcount(bits);
-            m += (uint64_t)lanes * (e - b);
-            if (lanes <= CPU_SCALAR_LANES) {
-                scatter_lanes(L, y, zs, i, bits, b, e, c16, hv);
-                continue;
-            }
+            m += (uint64_t)__builtin_popcount(bits) * (e - b);
             __m512 yi = _mm512_load_ps(y + (size_t)i * CPU_LANES);
             if (hv) {
                 for (uint32_t k = b; k < e; k++) {

@@ -25,42 +25,60 @@
 #define CPU_SECTION_WIDE 512u     /* outputs > 1024: fewer, wider sections */
 #define CPU_SECTION_MAX_N 4096u
 
-static uint32_t col_at(const snig_layer *S, uint64_t k)
+/* Column k of a layer; the index arrays are read into locals first (the
+ * packing loops store through other pointers, which the compiler could
+ * otherwise not tell from them). */
+#define LAYER_COLS(S)                                                        \
+    const uint16_t *const c16_ = (S)->col16;                                 \
+    const uint32_t *const c32_ = (S)->col32
+#define COL(k) (c16_ != NULL ? (uint32_t)c16_[k] : c32_[k])
+
+/* Bytes of the sectioned copy of a layer (0: none), 64-byte multiples. */
+static uint32_t section_width(const snig_layer *S)
 {
-    return S->col16 ? S->col16[k] : S->col32[k];
+    if (S->n_out <= CPU_SECTION || S->n_out > CPU_SECTION_MAX_N)
+        return 0;
+    return S->n_out > 1024 ? CPU_SECTION_WIDE : CPU_SECTION;
 }
 
-static snig_status pack_sections(snig_ctx *ctx, const snig_layer *S,
-                                 uint32_t width, cpu_layer *L)
+static size_t round64(size_t n)
 {
+    return (n + 63) & ~(size_t)63;
+}
+
+static size_t sections_bytes(const snig_layer *S)
+{
+    uint32_t width = section_width(S);
+    if (width == 0)
+        return 0;
+    size_t ns = (S->n_out + width - 1) / width, nnz = S->nnz;
+    return round64(ns * (S->n_in + 1) * 4) + round64(S->val ? nnz * 4 : 0) +
+           round64(nnz * 2);
+}
+
+static void pack_sections(const snig_layer *S, uint32_t width, uint8_t *block,
+                          cpu_layer *L)
+{
+    LAYER_COLS(S);
     const uint32_t n_in = S->n_in, n_out = S->n_out;
     uint32_t ns = (n_out + width - 1) / width;
     size_t nrp = (size_t)ns * (n_in + 1);
     size_t nnz = S->rowptr[n_in];
-    size_t bytes = nrp * 4 + (S->val ? nnz * 4 : 0) + nnz * 2 + 16;
-    uint8_t *block;
-    uint32_t *cur;
-    /* layers are prepared side by side; the context is not thread safe */
-#pragma omp critical(snig_cpu_ctx)
-    {
-        block = snig__malloc(ctx, bytes);
-        cur = snig__malloc(ctx, (size_t)ns * sizeof *cur);
-    }
-    if (block == NULL || cur == NULL) {
-#pragma omp critical(snig_cpu_ctx)
-        {
-            snig__free(ctx, cur);
-            snig__free(ctx, block);
-        }
-        return SNIG_NOMEM;
-    }
+    uint32_t cur[CPU_SECTION_MAX_N / CPU_SECTION];
     uint32_t *rowptr = (uint32_t *)block;
-    float *val = S->val ? (float *)(block + nrp * 4) : NULL;
-    uint16_t *col = (uint16_t *)(block + nrp * 4 + (S->val ? nnz * 4 : 0));
+    float *val = S->val ? (float *)(block + round64(nrp * 4)) : NULL;
+    uint16_t *col = (uint16_t *)(block + round64(nrp * 4) +
+                                 round64(S->val ? nnz * 4 : 0));
+    /* width is a power of two: shifts, not divisions; the row bounds are
+     * read once (the stores could alias them as far as the compiler
+     * knows) */
+    const unsigned shift = (unsigned)__builtin_ctz(width);
     memset(rowptr, 0, nrp * sizeof *rowptr);
-    for (uint32_t i = 0; i < n_in; i++)
-        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++)
-            rowptr[(size_t)(col_at(S, k) / width) * (n_in + 1) + i + 1]++;
+    for (uint32_t i = 0; i < n_in; i++) {
+        const uint32_t k1 = S->rowptr[i + 1];
+        for (uint32_t k = S->rowptr[i]; k < k1; k++)
+            rowptr[(size_t)(COL(k) >> shift) * (n_in + 1) + i + 1]++;
+    }
     uint32_t base = 0;
     for (uint32_t s = 0; s < ns; s++) {
         uint32_t *rp = rowptr + (size_t)s * (n_in + 1);
@@ -73,24 +91,21 @@ static snig_status pack_sections(snig_ctx *ctx, const snig_layer *S,
     for (uint32_t i = 0; i < n_in; i++) {
         for (uint32_t s = 0; s < ns; s++)
             cur[s] = rowptr[(size_t)s * (n_in + 1) + i];
-        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++) {
-            uint32_t j = col_at(S, k);
-            uint32_t p = cur[j / width]++;
-            col[p] = (uint16_t)(j % width);
+        const uint32_t k1 = S->rowptr[i + 1];
+        for (uint32_t k = S->rowptr[i]; k < k1; k++) {
+            uint32_t j = COL(k);
+            uint32_t p = cur[j >> shift]++;
+            col[p] = (uint16_t)(j & (width - 1));
             if (val != NULL)
                 val[p] = S->val[k];
         }
     }
-#pragma omp critical(snig_cpu_ctx)
-    snig__free(ctx, cur);
     L->sections = ns;
     L->width = width;
     L->rowptr = rowptr;
     L->col16 = col;
     L->col32 = NULL;
     L->val = val;
-    L->own = block;
-    return SNIG_OK;
 }
 
 /* Cursor sections for the largest layers (see cpu_internal.h): four
@@ -101,20 +116,14 @@ static snig_status pack_sections(snig_ctx *ctx, const snig_layer *S,
 
 static bool rows_sorted(const snig_layer *S)
 {
+    LAYER_COLS(S);
     for (uint32_t i = 0; i < S->n_in; i++)
         for (uint32_t k = S->rowptr[i] + 1; k < S->rowptr[i + 1]; k++)
-            if (col_at(S, k - 1) >= col_at(S, k))
+            if (COL(k - 1) >= COL(k))
                 return false;
     return true;
 }
 
-void snig__cpu_layer_unpack(snig_ctx *ctx, cpu_layer *L)
-{
-    snig__free(ctx, L->own);
-    snig__free(ctx, L->own_csc);
-    L->own = NULL;
-    L->own_csc = NULL;
-}
 
 /* The CSC copy for the gather kernel, in sections of CPU_CSC_SECTION input
  * neurons (a 16 KiB part of the input panel): a stable counting sort of the
@@ -123,25 +132,34 @@ void snig__cpu_layer_unpack(snig_ctx *ctx, cpu_layer *L)
 #define CPU_CSC_MAX_OUT 8192u
 #define CPU_CSC_SECTION 65536u
 
-static snig_status pack_csc(snig_ctx *ctx, const snig_layer *S, cpu_layer *L)
+static size_t csc_bytes(const snig_layer *S)
 {
+    if (S->n_out > CPU_CSC_MAX_OUT)
+        return 0;
+    size_t ns = (S->n_in + CPU_CSC_SECTION - 1) / CPU_CSC_SECTION;
+    size_t nnz = S->nnz;
+    return round64(ns * (S->n_out + 1) * 4) + round64(S->val ? nnz * 4 : 0) +
+           round64(nnz * 2);
+}
+
+static void pack_csc(const snig_layer *S, uint8_t *block, cpu_layer *L)
+{
+    LAYER_COLS(S);
     const uint32_t n_in = S->n_in, n_out = S->n_out, w = CPU_CSC_SECTION;
     const uint32_t ns = (n_in + w - 1) / w;
     size_t nnz = S->rowptr[n_in], ncp = (size_t)ns * (n_out + 1);
-    size_t bytes = ncp * 4 + (S->val ? nnz * 4 : 0) + nnz * 2 + 16;
-    uint8_t *block;
-#pragma omp critical(snig_cpu_ctx)
-    block = snig__malloc(ctx, bytes);
-    if (block == NULL)
-        return SNIG_NOMEM;
     uint32_t *colptr = (uint32_t *)block;
-    float *val = S->val ? (float *)(block + ncp * 4) : NULL;
-    uint16_t *rows = (uint16_t *)(block + ncp * 4 + (S->val ? nnz * 4 : 0));
+    float *val = S->val ? (float *)(block + round64(ncp * 4)) : NULL;
+    uint16_t *rows = (uint16_t *)(block + round64(ncp * 4) +
+                                  round64(S->val ? nnz * 4 : 0));
     /* counts at [s][j + 1], then running offsets over (s, j) */
     memset(colptr, 0, ncp * sizeof *colptr);
-    for (uint32_t i = 0; i < n_in; i++)
-        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++)
-            colptr[(size_t)(i / w) * (n_out + 1) + col_at(S, k) + 1]++;
+    for (uint32_t i = 0; i < n_in; i++) {
+        uint32_t *cp = colptr + (size_t)(i / w) * (n_out + 1) + 1;
+        const uint32_t k1 = S->rowptr[i + 1];
+        for (uint32_t k = S->rowptr[i]; k < k1; k++)
+            cp[COL(k)]++;
+    }
     uint32_t base = 0;
     for (uint32_t s = 0; s < ns; s++) {
         uint32_t *cp = colptr + (size_t)s * (n_out + 1);
@@ -153,8 +171,9 @@ static snig_status pack_csc(snig_ctx *ctx, const snig_layer *S, cpu_layer *L)
     /* cp[j] runs ahead as column j fills, then is shifted back */
     for (uint32_t i = 0; i < n_in; i++) {
         uint32_t *cp = colptr + (size_t)(i / w) * (n_out + 1);
-        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++) {
-            uint32_t p = cp[col_at(S, k)]++;
+        const uint32_t k1 = S->rowptr[i + 1];
+        for (uint32_t k = S->rowptr[i]; k < k1; k++) {
+            uint32_t p = cp[COL(k)]++;
             rows[p] = (uint16_t)(i % w);
             if (val != NULL)
                 val[p] = S->val[k];
@@ -171,8 +190,11 @@ static snig_status pack_csc(snig_ctx *ctx, const snig_layer *S, cpu_layer *L)
     L->colptr = colptr;
     L->crow = rows;
     L->cval = val;
-    L->own_csc = block;
-    return SNIG_OK;
+}
+
+size_t snig__cpu_layer_bytes(const snig_layer *S)
+{
+    return sections_bytes(S) + csc_bytes(S);
 }
 
 static float bias_of(const cpu_layer *L, uint32_t j)
@@ -188,12 +210,16 @@ static float bias_of(const cpu_layer *L, uint32_t j)
 static bool layer_saturates(const snig_layer *S, const cpu_layer *L,
                             float *z)
 {
+    LAYER_COLS(S);
     memset(z, 0, (size_t)L->n_out * sizeof *z);
-    for (uint32_t i = 0; i < S->n_in; i++)
-        for (uint32_t k = S->rowptr[i]; k < S->rowptr[i + 1]; k++) {
+    const float c = L->sat_in;
+    for (uint32_t i = 0; i < S->n_in; i++) {
+        const uint32_t k1 = S->rowptr[i + 1];
+        for (uint32_t k = S->rowptr[i]; k < k1; k++) {
             float w = S->val ? S->val[k] : S->uniform;
-            z[col_at(S, k)] += L->sat_in * w;
+            z[COL(k)] += c * w;
         }
+    }
     for (uint32_t j = 0; j < L->n_out; j++)
         if (snig_activate_general(z[j], bias_of(L, j), L->dense, L->act,
                                   L->cap) != L->cap)
@@ -213,7 +239,8 @@ static bool layer_revives(const cpu_layer *L)
 }
 
 snig_status snig__cpu_layer_prepare(const snig_job *job, uint32_t l,
-                                    float *scratch, cpu_layer *out)
+                                    uint8_t *mem, float *scratch,
+                                    cpu_layer *out)
 {
     const snig_network *net = job->net;
     snig_status st;
@@ -223,6 +250,8 @@ snig_status snig__cpu_layer_prepare(const snig_job *job, uint32_t l,
     if (st != SNIG_OK)
         return st;
     const snig_layer *S = &net->layer[l];
+    if (S->rowptr[S->n_in] != S->nnz)   /* the sizes mem was cut by */
+        return SNIG_CORRUPT;
     cpu_layer L = {
         .n_in = S->n_in,
         .n_out = S->n_out,
@@ -243,22 +272,12 @@ snig_status snig__cpu_layer_prepare(const snig_job *job, uint32_t l,
     const snig_layer *P = l > 0 ? &net->layer[l - 1] : S;
     L.sat_valid = P->activation == SNIG_ACT_RELU_CAP && P->cap > 0.0f;
     L.sat_in = L.sat_valid ? P->cap : 0.0f;
-    if (S->n_out > CPU_SECTION && S->n_out <= CPU_SECTION_MAX_N) {
-        st = pack_sections(job->ctx, S,
-                           S->n_out > 1024 ? CPU_SECTION_WIDE : CPU_SECTION,
-                           &L);
-        if (st != SNIG_OK)
-            return st;
-    }
+    if (section_width(S) != 0)
+        pack_sections(S, section_width(S), mem, &L);
     L.row_start = S->rowptr;
     L.nnz = S->rowptr[S->n_in];
-    if (S->n_out <= CPU_CSC_MAX_OUT) {
-        st = pack_csc(job->ctx, S, &L);
-        if (st != SNIG_OK) {
-            snig__cpu_layer_unpack(job->ctx, &L);
-            return st;
-        }
-    }
+    if (csc_bytes(S) != 0)
+        pack_csc(S, mem + sections_bytes(S), &L);
     if (S->n_out > CPU_CURSOR_MIN_N && rows_sorted(S))
         L.cursor_width =
             (S->n_out + CPU_CURSOR_SECTIONS - 1) / CPU_CURSOR_SECTIONS;

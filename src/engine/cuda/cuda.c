@@ -29,6 +29,9 @@ typedef struct cuda_prepared {
     uint64_t arena_bytes, max_bytes;
     snig_cuda_weights_plan wp;
     void **weights;              /* gpus entries: resident device copies */
+    /* gpus entries: the device objects calls leave for the next (the only
+     * part infer changes, atomically: several calls may run at once). */
+    _Atomic(snig_cuda_dev *) *cache;
     uint64_t cap;                /* the caller's byte cap, 0 none */
     int shortcuts, fused;
     uint32_t section;
@@ -106,14 +109,13 @@ static snig_status plan_layers(const snig_job *job, cuda_prepared *p,
     const snig_network *net = job->net;
     const uint32_t n = p->n;
     const int64_t layers = p->layers;
-    int64_t bad = -1;
-    snig_status st = SNIG_OK;
+    int64_t bad = -1, corrupt = -1;
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int64_t l = 0; l < layers; l++) {
-        snig_status ls = snig__layer_ready(job->ctx, net, (uint32_t)l);
-        if (ls != SNIG_OK) {
+        /* No ctx here: its message is not for several threads at once. */
+        if (snig__layer_ready(NULL, net, (uint32_t)l) != SNIG_OK) {
 #pragma omp critical
-            st = st == SNIG_OK ? ls : st;
+            corrupt = corrupt < 0 || l < corrupt ? l : corrupt;
             continue;
         }
         const snig_layer *L = &net->layer[l];
@@ -129,8 +131,8 @@ static snig_status plan_layers(const snig_job *job, cuda_prepared *p,
             bad = l;
         }
     }
-    if (st != SNIG_OK)
-        return st;
+    if (corrupt >= 0)   /* the first bad layer again, now with the message */
+        return snig__layer_ready(job->ctx, net, (uint32_t)corrupt);
     if (bad >= 0)
         return snig__error(job->ctx, SNIG_UNSUPPORTED,
                            "%s: layer %lld cannot be packed for the cuda "
@@ -214,6 +216,11 @@ static void cuda_release(snig_ctx *ctx, void *prepared)
     cuda_prepared *p = prepared;
     if (p == NULL)
         return;
+    for (int d = 0; p->cache != NULL && d < p->gpus; d++) {
+        snig_cuda_dev *dev = atomic_exchange(&p->cache[d], NULL);
+        snig_cuda_dev_free(&dev);
+    }
+    snig__free(ctx, (void *)p->cache);
     for (int d = 0; p->weights != NULL && d < p->gpus; d++)
         snig_cuda_device_free(d, p->weights[d]);
     snig__free(ctx, p->weights);
@@ -279,6 +286,13 @@ static snig_status cuda_prepare(const snig_job *job, void **out)
         st = SNIG_NOMEM;
         goto cleanup;
     }
+    p->cache = snig__malloc(ctx, (size_t)p->gpus * sizeof *p->cache);
+    if (p->cache == NULL) {
+        st = SNIG_NOMEM;
+        goto cleanup;
+    }
+    for (int d = 0; d < p->gpus; d++)
+        atomic_init(&p->cache[d], NULL);
     st = plan_layers(job, p, cursors, threads);
     if (st != SNIG_OK)
         goto cleanup;
@@ -371,14 +385,18 @@ static void record(const cuda_prepared *p, const snig_cuda_run *run,
                    const snig_cuda_worker *w, int workers, snig_result *res)
 {
     uint64_t peak = 0, batches = 0;
-    double kernel = 0.0;
-    int pinned = 1;
+    double kernel = 0.0, stage = 0.0, merge = 0.0, setup = 0.0;
+    int pinned = 1, reused = 1;
     for (int i = 0; i < workers; i++) {
         peak = w[i].device_bytes > peak ? w[i].device_bytes : peak;
         /* GPUs run side by side: the slowest one's sum. */
         kernel = w[i].graph_seconds > kernel ? w[i].graph_seconds : kernel;
+        stage = w[i].stage_seconds > stage ? w[i].stage_seconds : stage;
+        merge = w[i].merge_seconds > merge ? w[i].merge_seconds : merge;
         batches += w[i].batches_done;
         pinned = pinned && w[i].io_pinned;
+        reused = reused && w[i].reused;
+        setup = w[i].setup_seconds > setup ? w[i].setup_seconds : setup;
     }
     char name[256];
     snprintf(name, sizeof name, "%s", p->name);
@@ -393,6 +411,8 @@ static void record(const cuda_prepared *p, const snig_cuda_run *run,
              "\"section\": %u, \"order\": \"%s\", \"peak_gpu_bytes\": %llu, "
              "\"weight_bytes\": %llu, \"streamed_bytes\": %llu, "
              "\"upload_seconds\": %.6f, \"pack_seconds\": %.6f, "
+             "\"host_stage_seconds\": %.6f, \"host_merge_seconds\": %.6f, "
+             "\"slots\": %d, \"setup_seconds\": %.6f, \"reused\": %s, "
              "\"host_pinned\": %s}",
              workers, name, p->wp.resident ? "resident" : "streamed",
              p->wp.resident ? 0 : p->wp.buffers, run->plan.batch,
@@ -400,8 +420,8 @@ static void record(const cuda_prepared *p, const snig_cuda_run *run,
              p->fused ? "fused" : "reference", (unsigned long long)peak,
              (unsigned long long)p->arena_bytes,
              (unsigned long long)streamed, p->upload_seconds,
-             p->pack_seconds,
-             pinned && (p->wp.resident || p->arena_pinned) ? "true"
+             p->pack_seconds, stage, merge, run->setup.slots, setup,
+             reused ? "true" : "false", pinned && (p->wp.resident || p->arena_pinned) ? "true"
                                                            : "false");
 }
 
@@ -430,7 +450,14 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
     st = usable_memory(ctx, p->gpus, &usable, &props);
     if (st != SNIG_OK)
         goto cleanup;
-    uint64_t budget = usable;
+    /* A device object left by an earlier call is memory this call has. */
+    uint64_t kept = 0;
+    for (int d = 0; d < p->gpus; d++) {
+        snig_cuda_dev *dev = atomic_load(&p->cache[d]);
+        uint64_t b = dev != NULL ? snig_cuda_dev_bytes(dev) : 0;
+        kept = b > kept ? b : kept;
+    }
+    uint64_t budget = usable + kept;
     if (p->cap != 0) {
         uint64_t left = p->wp.resident
                             ? (p->cap > p->arena_bytes ? p->cap - p->arena_bytes
@@ -462,14 +489,20 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
         .keep_values = res->values != NULL, .fused = p->fused,
         .section = p->section};
     run->weights = (const void *const *)p->weights;
+    run->cache = p->cache;
     run->batches = (in->rows + run->plan.batch - 1) / run->plan.batch;
     atomic_init(&run->next, 0);
+    atomic_init(&run->done, 0);
+    run->start = snig__now();
     atomic_init(&run->stop, 0);
 
     /* Workers and their scratch (allocated here, on the context's thread). */
     workers = p->gpus < (int)(run->batches < 1024 ? run->batches : 1024)
                   ? p->gpus
                   : (int)run->batches;
+    /* A worker with more than one batch stages the next during the GPU's
+     * work on the current one (two host slots). */
+    run->setup.slots = run->batches > (uint64_t)workers ? SNIG_CUDA_SLOTS : 1;
     w = snig__calloc(ctx, (size_t)workers, sizeof *w);
     if (w == NULL) {
         st = SNIG_NOMEM;
@@ -480,12 +513,14 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
     for (int i = 0; i < workers; i++) {
         w[i].run = run;
         w[i].device = i;
-        w[i].rep_of = snig__malloc(ctx, run->plan.batch * sizeof(uint32_t));
+        for (int k = 0; k < SNIG_CUDA_SLOTS; k++)
+            w[i].rep_of[k] =
+                snig__malloc(ctx, run->plan.batch * sizeof(uint32_t));
         w[i].reps = snig__malloc(ctx, run->plan.batch * sizeof(uint32_t));
         w[i].hash = snig__malloc(ctx, run->plan.batch * sizeof(uint64_t));
         w[i].table = snig__malloc(ctx, (size_t)table * sizeof(uint32_t));
-        if (w[i].rep_of == NULL || w[i].reps == NULL || w[i].hash == NULL ||
-            w[i].table == NULL) {
+        if (w[i].rep_of[0] == NULL || w[i].rep_of[1] == NULL ||
+            w[i].reps == NULL || w[i].hash == NULL || w[i].table == NULL) {
             st = SNIG_NOMEM;
             goto cleanup;
         }
@@ -498,7 +533,8 @@ cleanup:
         snig__free(ctx, w[i].table);
         snig__free(ctx, w[i].hash);
         snig__free(ctx, w[i].reps);
-        snig__free(ctx, w[i].rep_of);
+        for (int k = 0; k < SNIG_CUDA_SLOTS; k++)
+            snig__free(ctx, w[i].rep_of[k]);
     }
     snig__free(ctx, w);
     snig__free(ctx, run);

@@ -69,7 +69,12 @@ typedef struct snig_cuda_setup {
     int keep_values;
     int fused;                     /* summation order (pack_math.h) */
     uint32_t section;              /* input neurons staged per step */
+    int slots;                     /* host staging slots: 2 stage the next
+                                      batch while one runs, 1 */
 } snig_cuda_setup;
+
+/* Host staging slots a device object may have. */
+#define SNIG_CUDA_SLOTS 2
 
 /* Host side of a batch, owned by the device object (page-locked where
  * possible): the worker fills rowptr, mult and entries, and reads status,
@@ -89,16 +94,28 @@ typedef struct snig_cuda_io {
 typedef struct snig_cuda_dev snig_cuda_dev;
 
 /* Allocates plan->layout on the GPU, builds and instantiates the batch
- * graph.  Out: *out (free with snig_cuda_dev_free). */
+ * graph, and s->slots host staging slots.  Out: *out (free with
+ * snig_cuda_dev_free). */
 int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
                       snig_cuda_dev **out, char *err);
-snig_cuda_io *snig_cuda_dev_io(snig_cuda_dev *d);
-/* Runs one batch of m rows (1 <= m <= plan batch) whose nnz input entries
- * are in io: updates the graph's parameters, launches it, brings the results
- * to io and waits.  *graph_seconds: the graph launch as CUDA events time it
- * (input copies, streamed weights and every kernel of the batch). */
-int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz,
-                      double *graph_seconds, char *err);
+/* Slot `slot`'s host buffers (NULL past the slots made). */
+snig_cuda_io *snig_cuda_dev_io(snig_cuda_dev *d, int slot);
+int snig_cuda_dev_slots(const snig_cuda_dev *d);
+/* Starts one batch of m rows (1 <= m <= plan batch) whose nnz input entries
+ * are in slot `slot`: updates the graph's parameters, launches it and the
+ * copies of the results to the slot, and returns at once.  The slot's
+ * buffers are the GPU's until snig_cuda_dev_wait; batches run in the order
+ * launched. */
+int snig_cuda_dev_launch(snig_cuda_dev *d, int slot, uint32_t m, uint64_t nnz,
+                         char *err);
+/* Waits for the batch of `slot`: its results are then in the slot.
+ * *graph_seconds: its graph launch as CUDA events time it (input copies,
+ * streamed weights and every kernel of the batch). */
+int snig_cuda_dev_wait(snig_cuda_dev *d, int slot, double *graph_seconds,
+                       char *err);
+/* What the object was made for (to reuse it for a later call). */
+void snig_cuda_dev_shape(const snig_cuda_dev *d, snig_cuda_setup *s,
+                         snig_cuda_plan *plan);
 /* Bytes this object holds on the GPU. */
 uint64_t snig_cuda_dev_bytes(const snig_cuda_dev *d);
 void snig_cuda_dev_free(snig_cuda_dev **d);

@@ -15,11 +15,16 @@ typedef struct snig_cuda_run {
     snig_result *res;
     snig_cuda_setup setup;       /* device and weights set by each worker */
     const void *const *weights;  /* per GPU: resident weights, or NULL */
+    /* Per GPU: a device object a finished call left for the next one (its
+     * memory, graph and page-locked staging), taken by one call at a time. */
+    _Atomic(snig_cuda_dev *) *cache;
     snig_cuda_plan plan;
     int shortcuts;
     int threads;                 /* host threads of a worker's staging */
     uint64_t batches;
     atomic_uint_least64_t next;  /* the next batch to take */
+    atomic_uint_least64_t done;  /* batches merged (progress) */
+    double start;                /* of the call (progress) */
     atomic_int stop;             /* a worker failed: the others stop */
 } snig_cuda_run;
 
@@ -28,7 +33,7 @@ typedef struct snig_cuda_run {
 typedef struct snig_cuda_worker {
     snig_cuda_run *run;
     int device;
-    uint32_t *rep_of;            /* batch: representative of each row */
+    uint32_t *rep_of[SNIG_CUDA_SLOTS];  /* batch: each row's representative */
     uint32_t *reps;              /* batch: first row of each representative */
     uint64_t *hash;              /* batch: hash of each row */
     uint32_t *table;             /* dedup hash table */
@@ -39,6 +44,10 @@ typedef struct snig_cuda_worker {
     uint64_t batches_done;
     uint64_t device_bytes;
     double graph_seconds;        /* CUDA events around its graph launches */
+    double stage_seconds;        /* host: duplicates found, rows staged */
+    double merge_seconds;        /* host: results merged */
+    double setup_seconds;        /* device object made (0: reused) */
+    int reused;                  /* 1: an earlier call's device object */
     int io_pinned;
 } snig_cuda_worker;
 

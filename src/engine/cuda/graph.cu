@@ -15,7 +15,9 @@
 // kernel change (cudaGraphExecMemcpyNodeSetParams1D and
 // cudaGraphExecKernelNodeSetParams): nothing is rebuilt.  Resident weights
 // were copied once per plan (cuda.c) and are only read here.  Two CUDA
-// events around each launch time the graph (graph_seconds).
+// events around each launch time the graph (graph_seconds).  With several
+// batches, two host slots let the worker stage batch b + 1 while batch b
+// runs (launch returns at once, wait collects).
 #include "cuda_internal.cuh"
 #include "host/pack_math.h"
 
@@ -33,10 +35,14 @@ struct snig_cuda_dev {
     cudaGraphNode_t copy_rowptr, copy_mult, copy_entries, input_node;
     snig_input_args input;
     dim3 input_grid;
-    snig_cuda_io io;
-    int io_pinned[6];                 // which io buffers are page-locked
-    cudaEvent_t ev[2];
-    bool stream_made, events_made;
+    snig_cuda_io io[SNIG_CUDA_SLOTS];
+    int io_pinned[SNIG_CUDA_SLOTS][6];  // which io buffers are page-locked
+    uint32_t pending_m[SNIG_CUDA_SLOTS];
+    // Per slot: before the graph, after it, after the result copies.
+    cudaEvent_t ev[SNIG_CUDA_SLOTS][3];
+    int events_made;                  // of slots x 3
+    int slots;
+    bool stream_made;
 };
 
 #define CHECK_CUDA(call, err) \
@@ -107,8 +113,17 @@ static int build_graph(snig_cuda_dev *d, char *err)
         min_u32((batch + SNIG_CUDA_THREADS - 1) / SNIG_CUDA_THREADS, 1024));
     const int streaming = d->s.weights == NULL;
     const uint32_t B = (uint32_t)d->s.buffers;
-    const size_t shared = (size_t)d->s.section * 4 * sizeof(float);
     const void *layer_fn = snig_cuda_layer_kernel(d->s.fused);
+    // More than 48 KiB of shared memory needs the kernel's opt-in; refused,
+    // the section shrinks to what needs none (3072 input neurons).
+    if (cudaFuncSetAttribute(layer_fn,
+                             cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             (int)((size_t)d->s.section * 16)) != cudaSuccess) {
+        (void)cudaGetLastError();
+        if (d->s.section > 3072)
+            d->s.section = 3072;
+    }
+    const size_t shared = (size_t)d->s.section * 4 * sizeof(float);
     cudaGraphNode_t *kernels = NULL;
     int rc = -1;
 
@@ -118,20 +133,18 @@ static int build_graph(snig_cuda_dev *d, char *err)
                  __LINE__);
         goto cleanup;
     }
-    if (CHECK_CUDA(cudaFuncSetAttribute(
-                       layer_fn, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                       (int)shared),
-                   err) ||
-        CHECK_CUDA(cudaGraphCreate(&d->graph, 0), err))
+    if (CHECK_CUDA(cudaGraphCreate(&d->graph, 0), err))
         goto cleanup;
 
     // Input: sizes are those of a full batch here, set per batch later.
     if (add_copy(&d->copy_rowptr, d->graph, NULL, 0, m + lay->rowptr,
-                 d->io.rowptr, ((size_t)batch + 1) * sizeof(uint64_t), err) ||
-        add_copy(&d->copy_mult, d->graph, NULL, 0, m + lay->mult, d->io.mult,
+                 d->io[0].rowptr, ((size_t)batch + 1) * sizeof(uint64_t),
+                 err) ||
+        add_copy(&d->copy_mult, d->graph, NULL, 0, m + lay->mult,
+                 d->io[0].mult,
                  (size_t)batch * sizeof(uint32_t), err) ||
         add_copy(&d->copy_entries, d->graph, NULL, 0, m + lay->entries,
-                 d->io.entries,
+                 d->io[0].entries,
                  (size_t)(d->plan.max_entries ? d->plan.max_entries : 1) *
                      sizeof(snig_cuda_entry),
                  err))
@@ -226,13 +239,14 @@ cleanup:
     return rc;
 }
 
-// The host side of a batch: page-locked where the system gives it.
-static int alloc_io(snig_cuda_dev *d, char *err)
+// The host side of a batch in slot `slot`: page-locked where the system
+// gives it.
+static int alloc_io(snig_cuda_dev *d, int slot, char *err)
 {
     const uint64_t batch = d->plan.batch;
     const uint64_t entries = d->plan.max_entries ? d->plan.max_entries : 1;
-    snig_cuda_io *io = &d->io;
-    int *pin = d->io_pinned;
+    snig_cuda_io *io = &d->io[slot];
+    int *pin = d->io_pinned[slot];
     io->rowptr = (uint64_t *)snig_cuda_host_alloc(
         (batch + 1) * sizeof *io->rowptr, &pin[0]);
     io->mult = (uint32_t *)snig_cuda_host_alloc(batch * sizeof *io->mult,
@@ -287,15 +301,15 @@ int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
         d->mem = NULL;
         goto cleanup;
     }
-    if (alloc_io(d, err))
-        goto cleanup;
-    if (CHECK_CUDA(cudaEventCreate(&d->ev[0]), err))
-        goto cleanup;
-    if (CHECK_CUDA(cudaEventCreate(&d->ev[1]), err)) {
-        (void)cudaEventDestroy(d->ev[0]);
-        goto cleanup;
-    }
-    d->events_made = true;
+    d->slots = s->slots > 1 ? SNIG_CUDA_SLOTS : 1;
+    for (int i = 0; i < d->slots; i++)
+        if (alloc_io(d, i, err))
+            goto cleanup;
+    for (; d->events_made < 3 * d->slots; d->events_made++)
+        if (CHECK_CUDA(cudaEventCreate(&d->ev[d->events_made / 3]
+                                             [d->events_made % 3]),
+                       err))
+            goto cleanup;
     if (build_graph(d, err))
         goto cleanup;
     *out = d;
@@ -306,9 +320,22 @@ cleanup:
     return rc;
 }
 
-snig_cuda_io *snig_cuda_dev_io(snig_cuda_dev *d)
+snig_cuda_io *snig_cuda_dev_io(snig_cuda_dev *d, int slot)
 {
-    return &d->io;
+    return slot < d->slots ? &d->io[slot] : NULL;
+}
+
+void snig_cuda_dev_shape(const snig_cuda_dev *d, snig_cuda_setup *s,
+                         snig_cuda_plan *plan)
+{
+    *s = d->s;
+    s->slots = d->slots;
+    *plan = d->plan;
+}
+
+int snig_cuda_dev_slots(const snig_cuda_dev *d)
+{
+    return d->slots;
 }
 
 uint64_t snig_cuda_dev_bytes(const snig_cuda_dev *d)
@@ -316,13 +343,14 @@ uint64_t snig_cuda_dev_bytes(const snig_cuda_dev *d)
     return d != NULL && d->mem != NULL ? d->plan.layout.total : 0;
 }
 
-int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz,
-                      double *graph_seconds, char *err)
+int snig_cuda_dev_launch(snig_cuda_dev *d, int slot, uint32_t m, uint64_t nnz,
+                         char *err)
 {
     const snig_cuda_layout *lay = &d->plan.layout;
     const uint32_t layers = d->s.layers;
-    if (m == 0 || m > d->plan.batch || nnz > d->plan.max_entries ||
-        d->io.rowptr[m] != nnz) {
+    snig_cuda_io *io = slot >= 0 && slot < d->slots ? &d->io[slot] : NULL;
+    if (io == NULL || m == 0 || m > d->plan.batch ||
+        nnz > d->plan.max_entries || io->rowptr[m] != nnz) {
         snprintf(err, SNIG_CUDA_ERRLEN,
                  "%s:%d: batch of %u rows and %llu entries does not fit the "
                  "plan (%u rows, %llu entries)",
@@ -339,45 +367,55 @@ int snig_cuda_dev_run(snig_cuda_dev *d, uint32_t m, uint64_t nnz,
     p.blockDim = dim3(SNIG_CUDA_THREADS, 1, 1);
     p.kernelParams = params;
     const float *yfinal = (const float *)(d->mem + lay->y[layers % 2]);
+    cudaEvent_t *ev = d->ev[slot];
+    // New sources and sizes affect this launch only, not one in flight.
     if (CHECK_CUDA(cudaSetDevice(d->s.device), err) ||
         CHECK_CUDA(cudaGraphExecMemcpyNodeSetParams1D(
                        d->exec, d->copy_rowptr, d->mem + lay->rowptr,
-                       d->io.rowptr, ((size_t)m + 1) * sizeof(uint64_t),
+                       io->rowptr, ((size_t)m + 1) * sizeof(uint64_t),
                        cudaMemcpyHostToDevice),
                    err) ||
         CHECK_CUDA(cudaGraphExecMemcpyNodeSetParams1D(
-                       d->exec, d->copy_mult, d->mem + lay->mult, d->io.mult,
+                       d->exec, d->copy_mult, d->mem + lay->mult, io->mult,
                        (size_t)m * sizeof(uint32_t), cudaMemcpyHostToDevice),
                    err) ||
         CHECK_CUDA(cudaGraphExecMemcpyNodeSetParams1D(
                        d->exec, d->copy_entries, d->mem + lay->entries,
-                       d->io.entries,
+                       io->entries,
                        (size_t)(nnz ? nnz : 1) * sizeof(snig_cuda_entry),
                        cudaMemcpyHostToDevice),
                    err) ||
         CHECK_CUDA(cudaGraphExecKernelNodeSetParams(d->exec, d->input_node, &p),
                    err) ||
-        CHECK_CUDA(cudaEventRecord(d->ev[0], d->stream), err) ||
+        CHECK_CUDA(cudaEventRecord(ev[0], d->stream), err) ||
         CHECK_CUDA(cudaGraphLaunch(d->exec, d->stream), err) ||
-        CHECK_CUDA(cudaEventRecord(d->ev[1], d->stream), err) ||
-        CHECK_CUDA(cudaMemcpyAsync(d->io.status, d->mem + lay->status, m,
+        CHECK_CUDA(cudaEventRecord(ev[1], d->stream), err) ||
+        CHECK_CUDA(cudaMemcpyAsync(io->status, d->mem + lay->status, m,
                                    cudaMemcpyDeviceToHost, d->stream),
                    err) ||
-        CHECK_CUDA(cudaMemcpyAsync(d->io.stats, d->mem + lay->stats,
+        CHECK_CUDA(cudaMemcpyAsync(io->stats, d->mem + lay->stats,
                                    2 * (size_t)layers * sizeof(uint64_t),
                                    cudaMemcpyDeviceToHost, d->stream),
                    err))
         return -1;
     if (d->s.keep_values &&
-        CHECK_CUDA(cudaMemcpyAsync(d->io.values, yfinal,
+        CHECK_CUDA(cudaMemcpyAsync(io->values, yfinal,
                                    (size_t)m * d->s.neurons * sizeof(float),
                                    cudaMemcpyDeviceToHost, d->stream),
                    err))
         return -1;
+    d->pending_m[slot] = m;
+    return CHECK_CUDA(cudaEventRecord(ev[2], d->stream), err);
+}
+
+int snig_cuda_dev_wait(snig_cuda_dev *d, int slot, double *graph_seconds,
+                       char *err)
+{
     float ms = 0.0f;
-    if (CHECK_CUDA(cudaStreamSynchronize(d->stream), err) ||
+    if (CHECK_CUDA(cudaEventSynchronize(d->ev[slot][2]), err) ||
         CHECK_CUDA(cudaGetLastError(), err) ||
-        CHECK_CUDA(cudaEventElapsedTime(&ms, d->ev[0], d->ev[1]), err))
+        CHECK_CUDA(cudaEventElapsedTime(&ms, d->ev[slot][0], d->ev[slot][1]),
+                   err))
         return -1;
     *graph_seconds = ms / 1e3;
     return 0;
@@ -399,18 +437,20 @@ void snig_cuda_dev_free(snig_cuda_dev **dp)
         (void)cudaGraphDestroy(d->graph);
     if (d->mem != NULL)
         (void)cudaFree(d->mem);
-    if (d->events_made) {
-        (void)cudaEventDestroy(d->ev[0]);
-        (void)cudaEventDestroy(d->ev[1]);
-    }
+    for (int i = 0; i < d->events_made; i++)
+        (void)cudaEventDestroy(d->ev[i / 3][i % 3]);
     if (d->stream_made)
         (void)cudaStreamDestroy(d->stream);
-    snig_cuda_host_free(d->io.rowptr, d->io_pinned[0]);
-    snig_cuda_host_free(d->io.mult, d->io_pinned[1]);
-    snig_cuda_host_free(d->io.entries, d->io_pinned[2]);
-    snig_cuda_host_free(d->io.status, d->io_pinned[3]);
-    snig_cuda_host_free(d->io.stats, d->io_pinned[4]);
-    snig_cuda_host_free(d->io.values, d->io_pinned[5]);
+    for (int i = 0; i < SNIG_CUDA_SLOTS; i++) {
+        snig_cuda_io *io = &d->io[i];
+        const int *pin = d->io_pinned[i];
+        snig_cuda_host_free(io->rowptr, pin[0]);
+        snig_cuda_host_free(io->mult, pin[1]);
+        snig_cuda_host_free(io->entries, pin[2]);
+        snig_cuda_host_free(io->status, pin[3]);
+        snig_cuda_host_free(io->stats, pin[4]);
+        snig_cuda_host_free(io->values, pin[5]);
+    }
     (void)cudaGetLastError();   // leave no error behind for the next call
     free(d);
     *dp = NULL;

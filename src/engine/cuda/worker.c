@@ -1,6 +1,7 @@
 /* A GPU worker: fetch a batch, stage its distinct rows in page-locked
  * memory, launch the batch graph, merge the categories (and values) of every
- * row, duplicates included. */
+ * row, duplicates included.  With several batches the next one is staged in
+ * the other host slot while the GPU runs the current one. */
 #include "../activation.h"
 #include "cuda_run.h"
 #include "host/dedup.h"
@@ -31,13 +32,13 @@ static uint64_t stage(const snig_inputs *in, uint64_t first, uint32_t m,
     return io->rowptr[m];
 }
 
-static void merge(snig_cuda_run *run, snig_cuda_worker *w, uint64_t first,
+static void merge(snig_cuda_run *run, const uint32_t *rep_of, uint64_t first,
                   uint32_t count, const snig_cuda_io *io)
 {
     snig_result *res = run->res;
     const uint32_t n = run->setup.neurons, layers = run->setup.layers;
     for (uint32_t t = 0; t < count; t++) {
-        uint32_t q = w->rep_of[t];
+        uint32_t q = rep_of[t];
         uint8_t st = io->status[q];
         if (st == 0)
             continue;
@@ -60,6 +61,59 @@ static void merge(snig_cuda_run *run, snig_cuda_worker *w, uint64_t first,
     }
 }
 
+/* 1 when a device object made for (ds, dp) serves a call of (s, p). */
+static int fits(const snig_cuda_setup *ds, const snig_cuda_plan *dp,
+                const snig_cuda_setup *s, const snig_cuda_plan *p)
+{
+    return ds->device == s->device && ds->weights == s->weights &&
+           ds->neurons == s->neurons && ds->layers == s->layers &&
+           ds->keep_values == s->keep_values && ds->slots >= s->slots &&
+           ds->fused == s->fused && ds->section == s->section &&
+           dp->batch >= p->batch && dp->max_entries >= p->max_entries;
+}
+
+/* The device object of this GPU: the one an earlier call left when it
+ * fits, else a new one. */
+static int dev_take(snig_cuda_worker *w, const snig_cuda_setup *s,
+                    snig_cuda_dev **dev)
+{
+    snig_cuda_run *run = w->run;
+    *dev = run->cache != NULL ? atomic_exchange(&run->cache[w->device], NULL)
+                              : NULL;
+    if (*dev != NULL) {
+        snig_cuda_setup ds;
+        snig_cuda_plan dp;
+        snig_cuda_dev_shape(*dev, &ds, &dp);
+        if (fits(&ds, &dp, s, &run->plan)) {
+            w->reused = 1;
+            return 0;
+        }
+        snig_cuda_dev_free(dev);
+    }
+    double t0 = snig__now();
+    int rc = snig_cuda_dev_new(s, &run->plan, dev, w->err);
+    w->setup_seconds = snig__now() - t0;
+    return rc;
+}
+
+/* Leaves the device object for the next call (or frees it when another
+ * call left one already). */
+static void dev_give_back(snig_cuda_worker *w, snig_cuda_dev **dev)
+{
+    snig_cuda_run *run = w->run;
+    snig_cuda_dev *none = NULL;
+    if (*dev != NULL && run->cache != NULL &&
+        atomic_compare_exchange_strong(&run->cache[w->device], &none, *dev))
+        *dev = NULL;
+    snig_cuda_dev_free(dev);
+}
+
+/* One batch in flight: where its rows go in the result. */
+typedef struct in_flight {
+    uint64_t first;
+    uint32_t count;
+} in_flight;
+
 void *snig_cuda_worker_main(void *arg)
 {
     snig_cuda_worker *w = arg;
@@ -68,41 +122,67 @@ void *snig_cuda_worker_main(void *arg)
     const uint32_t batch = run->plan.batch;
     snig_cuda_setup setup = run->setup;
     snig_cuda_dev *dev = NULL;
-    snig_cuda_io *io = NULL;
+    in_flight slot_of[SNIG_CUDA_SLOTS];
+    int pending = -1;
 
     w->rc = -1;
     setup.device = w->device;
     setup.weights = run->weights != NULL ? run->weights[w->device] : NULL;
-    if (snig_cuda_dev_new(&setup, &run->plan, &dev, w->err) != 0)
+    if (dev_take(w, &setup, &dev) != 0)
         goto cleanup;
     w->device_bytes = snig_cuda_dev_bytes(dev);
-    io = snig_cuda_dev_io(dev);
-    w->io_pinned = io->pinned;
-    for (;;) {
-        if (atomic_load(&run->stop))
-            break;
-        uint64_t b = atomic_fetch_add(&run->next, 1);
+    w->io_pinned = 1;
+    const int slots = snig_cuda_dev_slots(dev);
+    for (int i = 0; i < slots; i++)
+        w->io_pinned = w->io_pinned && snig_cuda_dev_io(dev, i)->pinned;
+    for (int slot = 0;; slot = (slot + 1) % slots) {
+        /* Stage and launch the next batch (in the slot not in flight)... */
+        uint64_t b = atomic_load(&run->stop) ? run->batches
+                                              : atomic_fetch_add(&run->next, 1);
+        if (b < run->batches) {
+            double t0 = snig__now();
+            snig_cuda_io *io = snig_cuda_dev_io(dev, slot);
+            uint64_t first = b * batch;
+            uint32_t count = (uint32_t)(in->rows - first < batch
+                                            ? in->rows - first
+                                            : batch);
+            uint32_t m = snig_dedup_rows(
+                in->rowptr, in->col, in->val, first, count, run->shortcuts,
+                w->rep_of[slot], w->reps, io->mult, w->table, w->hash,
+                run->threads);
+            uint64_t nnz = stage(in, first, m, w->reps, io, run->threads);
+            w->stage_seconds += snig__now() - t0;
+            if (snig_cuda_dev_launch(dev, slot, m, nnz, w->err) != 0)
+                goto cleanup;
+            slot_of[slot] = (in_flight){first, count};
+        }
+        /* ... then collect the one launched before it (or this one, with a
+         * single slot). */
+        int collect = slots == 1 ? (b < run->batches ? slot : -1) : pending;
+        if (collect >= 0) {
+            double seconds = 0.0, t0;
+            if (snig_cuda_dev_wait(dev, collect, &seconds, w->err) != 0)
+                goto cleanup;
+            t0 = snig__now();
+            w->graph_seconds += seconds;
+            merge(run, w->rep_of[collect], slot_of[collect].first,
+                  slot_of[collect].count, snig_cuda_dev_io(dev, collect));
+            w->merge_seconds += snig__now() - t0;
+            w->batches_done++;
+            snig__progress(run->job->ctx, "infer",
+                           atomic_fetch_add(&run->done, 1) + 1, run->batches,
+                           0, run->start);
+        }
         if (b >= run->batches)
             break;
-        uint64_t first = b * batch;
-        uint32_t count = (uint32_t)(in->rows - first < batch ? in->rows - first
-                                                             : batch);
-        uint32_t m = snig_dedup_rows(in->rowptr, in->col, in->val, first,
-                                     count, run->shortcuts, w->rep_of,
-                                     w->reps, io->mult, w->table, w->hash,
-                                     run->threads);
-        uint64_t nnz = stage(in, first, m, w->reps, io, run->threads);
-        double seconds = 0.0;
-        if (snig_cuda_dev_run(dev, m, nnz, &seconds, w->err) != 0)
-            goto cleanup;
-        w->graph_seconds += seconds;
-        merge(run, w, first, count, io);
-        w->batches_done++;
+        pending = slots == 1 ? -1 : slot;
     }
     w->rc = 0;
 cleanup:
-    if (w->rc != 0)
+    if (w->rc != 0) {
         atomic_store(&run->stop, 1);   /* the other workers stop too */
-    snig_cuda_dev_free(&dev);
+        snig_cuda_dev_free(&dev);      /* a failed GPU's object is not kept */
+    }
+    dev_give_back(w, &dev);
     return NULL;
 }

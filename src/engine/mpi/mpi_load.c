@@ -8,71 +8,20 @@
  * and drops the rest.  The other ranks then read only their rows through
  * snig_load_options.row_first/row_count (a TSV reader still scans the file,
  * keeping only those rows: convert big inputs to .snb). */
-#include "mpi_private.h"
+#include "mpi_load.h"
+
+#include "mpi_comm.h"
 
 #include <string.h>
-
-void snig__mpi_split(const uint64_t *rowptr, uint64_t rows, int parts,
-                     uint64_t *bounds)
-{
-    /* Weight of rows [0, r): nonzeros + r. */
-    const uint64_t base = rowptr[0];
-    const uint64_t total = rowptr[rows] - base + rows;
-    uint64_t r = 0;
-    bounds[0] = 0;
-    for (int k = 1; k < parts; k++) {
-        /* total * k / parts without overflow */
-        uint64_t p = (uint64_t)parts, target =
-            total / p * (uint64_t)k + total % p * (uint64_t)k / p;
-        while (r < rows && rowptr[r] - base + r < target)
-            r++;
-        /* The nearer of the two boundaries around the target. */
-        if (r > bounds[k - 1] && r > 0 &&
-            target - (rowptr[r - 1] - base + r - 1) <
-                rowptr[r] - base + r - target)
-            r--;
-        bounds[k] = r;
-    }
-    bounds[parts] = rows;
-}
-
-snig_status snig__mpi_inputs_slice(snig_ctx *ctx, const snig_inputs *in,
-                                   uint64_t first, uint64_t count,
-                                   snig_inputs **out)
-{
-    snig_inputs *s = NULL;
-    snig_status st = snig__inputs_new(ctx, in->neurons, &s);
-    if (st != SNIG_OK)
-        return st;
-    uint64_t a = count ? in->rowptr[first] : 0;
-    uint64_t nnz = count ? in->rowptr[first + count] - a : 0;
-    s->rows = count;
-    s->first_row = in->first_row + first;
-    s->rowptr = snig__malloc(ctx, (count + 1) * sizeof *s->rowptr);
-    s->col = snig__malloc(ctx, (nnz ? nnz : 1) * sizeof *s->col);
-    s->val = snig__malloc(ctx, (nnz ? nnz : 1) * sizeof *s->val);
-    if (s->rowptr == NULL || s->col == NULL || s->val == NULL) {
-        snig_inputs_free(&s);
-        return SNIG_NOMEM;
-    }
-    s->rowptr[0] = 0;
-    for (uint64_t r = 0; r < count; r++)
-        s->rowptr[r + 1] = in->rowptr[first + r + 1] - a;
-    if (nnz > 0) {
-        memcpy(s->col, in->col + a, nnz * sizeof *s->col);
-        memcpy(s->val, in->val + a, nnz * sizeof *s->val);
-    }
-    *out = s;
-    return SNIG_OK;
-}
 
 snig_status snig__mpi_load_inputs(snig_ctx *ctx, const char *path,
                                   const snig_load_options *lo,
                                   const snig_options *opt, snig_inputs **out,
                                   uint64_t *all_rows, uint64_t *all_nonzeros)
 {
+    const MPI_Comm comm = snig__mpi_comm(opt);
     int rank, size;
-    snig__mpi_world(&rank, &size);
+    snig__mpi_world(comm, &rank, &size);
     snig_inputs *all = NULL, *in = NULL;
     uint64_t *bounds = NULL;
     snig_load_options defaults;
@@ -91,7 +40,7 @@ snig_status snig__mpi_load_inputs(snig_ctx *ctx, const char *path,
     bounds = snig__calloc(ctx, (size_t)size + 1, sizeof *bounds);
     if (bounds == NULL)
         st = SNIG_NOMEM;
-    st = snig__mpi_agree(ctx, st);
+    st = snig__mpi_agree(ctx, comm, st);
     if (st != SNIG_OK)
         goto cleanup;
 
@@ -112,8 +61,8 @@ snig_status snig__mpi_load_inputs(snig_ctx *ctx, const char *path,
                 snig__mpi_split(all->rowptr, all->rows, size, bounds);
         }
     }
-    snig__mpi_quiet_barrier();   /* the others sleep while rank 0 reads */
-    MPI_Bcast(head, 5, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    snig__mpi_quiet_barrier(comm);   /* the others sleep while rank 0 reads */
+    MPI_Bcast(head, 5, MPI_UINT64_T, 0, comm);
     if (head[0] != SNIG_OK) {
         /* Rank 0's message is the one printed (it is the lowest rank). */
         if (rank != 0)
@@ -121,7 +70,7 @@ snig_status snig__mpi_load_inputs(snig_ctx *ctx, const char *path,
                              "%s: rank 0 could not read the inputs", path);
         goto cleanup;
     }
-    MPI_Bcast(bounds, size + 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    MPI_Bcast(bounds, size + 1, MPI_UINT64_T, 0, comm);
 
     const uint64_t first = bounds[rank], count = bounds[rank + 1] - first;
     if (rank == 0) {
@@ -179,41 +128,49 @@ cleanup:
 /* What rank 0 sends ahead of a layer's arrays. */
 typedef struct layer_head {
     uint64_t nnz;
-    uint32_t has_val, has_bias_array, has_bias, pad;
-    float uniform, bias_value;
+    uint32_t n_in, n_out;
+    uint32_t has_val, has_bias_array, has_bias, bias_rule, activation;
+    float uniform, bias_value, cap;
 } layer_head;
 
 /* Collective: rank 0 sends layer l of net; the others allocate and fill it. */
-static snig_status bcast_layer(snig_ctx *ctx, snig_network *net, uint32_t l,
-                               int rank)
+static snig_status bcast_layer(snig_ctx *ctx, MPI_Comm comm,
+                               snig_network *net, uint32_t l, int rank)
 {
     snig_layer *L = &net->layer[l];
-    const uint32_t n = net->neurons;
     const size_t colsize = net->index16 ? sizeof(uint16_t) : sizeof(uint32_t);
     snig_status st = SNIG_OK;
     layer_head h = {0};
     if (rank == 0) {
         st = snig__layer_ready(ctx, net, l);
-        h = (layer_head){.nnz = L->nnz, .has_val = L->val != NULL,
+        h = (layer_head){.nnz = L->nnz, .n_in = L->n_in, .n_out = L->n_out,
+                         .has_val = L->val != NULL,
                          .has_bias_array = L->bias != NULL,
-                         .has_bias = L->has_bias, .uniform = L->uniform,
-                         .bias_value = L->bias_value};
+                         .has_bias = L->has_bias, .bias_rule = L->bias_rule,
+                         .activation = L->activation, .uniform = L->uniform,
+                         .bias_value = L->bias_value, .cap = L->cap};
     }
-    st = snig__mpi_agree(ctx, st);
+    st = snig__mpi_agree(ctx, comm, st);
     if (st != SNIG_OK)
         return st;
-    snig__mpi_bcast(&h, sizeof h, 0);
+    snig__mpi_bcast(comm, &h, sizeof h, 0);
     if (rank != 0) {
         L->nnz = h.nnz;
+        L->n_in = h.n_in;
+        L->n_out = h.n_out;
+        L->bias_rule = (uint8_t)h.bias_rule;
+        L->activation = (uint8_t)h.activation;
+        L->cap = h.cap;
         L->uniform = h.uniform;
         L->bias_value = h.bias_value;
         L->has_bias = h.has_bias != 0;
-        L->own_rowptr = snig__malloc(ctx, ((size_t)n + 1) * sizeof(uint32_t));
+        L->own_rowptr = snig__malloc(ctx, ((size_t)h.n_in + 1) *
+                                                sizeof(uint32_t));
         L->own_col = snig__malloc(ctx, (h.nnz ? h.nnz : 1) * colsize);
         if (h.has_val)
             L->own_val = snig__malloc(ctx, (h.nnz ? h.nnz : 1) * sizeof(float));
         if (h.has_bias_array)
-            L->own_bias = snig__malloc(ctx, (size_t)n * sizeof(float));
+            L->own_bias = snig__malloc(ctx, (size_t)h.n_out * sizeof(float));
         if (L->own_rowptr == NULL || L->own_col == NULL ||
             (h.has_val && L->own_val == NULL) ||
             (h.has_bias_array && L->own_bias == NULL))
@@ -224,19 +181,21 @@ static snig_status bcast_layer(snig_ctx *ctx, snig_network *net, uint32_t l,
         L->val = L->own_val;
         L->bias = L->own_bias;
     }
-    st = snig__mpi_agree(ctx, st);
+    st = snig__mpi_agree(ctx, comm, st);
     if (st != SNIG_OK)
         return st;
     const void *col = net->index16 ? (const void *)L->col16
                                    : (const void *)L->col32;
     /* Broadcast reads on rank 0 and writes elsewhere: the const pointers of
      * the layer are the owned arrays on the receiving ranks. */
-    snig__mpi_bcast((void *)L->rowptr, ((size_t)n + 1) * sizeof(uint32_t), 0);
-    snig__mpi_bcast((void *)col, h.nnz * colsize, 0);
+    snig__mpi_bcast(comm, (void *)L->rowptr,
+                    ((size_t)h.n_in + 1) * sizeof(uint32_t), 0);
+    snig__mpi_bcast(comm, (void *)col, h.nnz * colsize, 0);
     if (h.has_val)
-        snig__mpi_bcast((void *)L->val, h.nnz * sizeof(float), 0);
+        snig__mpi_bcast(comm, (void *)L->val, h.nnz * sizeof(float), 0);
     if (h.has_bias_array)
-        snig__mpi_bcast((void *)L->bias, (size_t)n * sizeof(float), 0);
+        snig__mpi_bcast(comm, (void *)L->bias, (size_t)h.n_out * sizeof(float),
+                        0);
     return SNIG_OK;
 }
 
@@ -245,8 +204,9 @@ snig_status snig__mpi_load_network(snig_ctx *ctx, const char *path,
                                    const snig_options *opt,
                                    snig_network **out)
 {
+    const MPI_Comm comm = snig__mpi_comm(opt);
     int rank, size;
-    snig__mpi_world(&rank, &size);
+    snig__mpi_world(comm, &rank, &size);
     if (opt == NULL || !opt->broadcast_weights)
         return snig_network_load(ctx, path, lo, out);
     snig_network *net = NULL;
@@ -257,7 +217,7 @@ snig_status snig__mpi_load_network(snig_ctx *ctx, const char *path,
         st = snig__error(ctx, SNIG_USAGE, "snig_dist_network_load: NULL out");
     else
         *out = NULL;
-    st = snig__mpi_agree(ctx, st);
+    st = snig__mpi_agree(ctx, comm, st);
     if (st != SNIG_OK)
         return st;
     if (rank == 0) {
@@ -269,8 +229,8 @@ snig_status snig__mpi_load_network(snig_ctx *ctx, const char *path,
             head[3] = net->index16;
         }
     }
-    snig__mpi_quiet_barrier();
-    MPI_Bcast(head, 4, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    snig__mpi_quiet_barrier(comm);
+    MPI_Bcast(head, 4, MPI_UINT64_T, 0, comm);
     if (head[0] != SNIG_OK) {
         if (rank != 0)
             st = snig__error(ctx, (snig_status)head[0],
@@ -283,9 +243,9 @@ snig_status snig__mpi_load_network(snig_ctx *ctx, const char *path,
         if (st == SNIG_OK)
             net->index16 = head[3] != 0;
     }
-    st = snig__mpi_agree(ctx, st);
+    st = snig__mpi_agree(ctx, comm, st);
     for (uint32_t l = 0; st == SNIG_OK && l < (uint32_t)head[2]; l++)
-        st = bcast_layer(ctx, net, l, rank);
+        st = bcast_layer(ctx, comm, net, l, rank);
     if (st == SNIG_OK) {
         *out = net;
         net = NULL;
