@@ -26,6 +26,7 @@ struct snig_ctx {
     char *msg;              /* heap message, or NULL */
     const char *static_msg; /* used when msg could not be allocated */
     atomic_int cancel;      /* set by snig_cancel, possibly in a handler */
+    atomic_flag err_lock;   /* engines' threads may fail at once */
     snig_progress_fn progress_fn;
     void *progress_user;
     _Atomic uint64_t progress_last_ns;  /* rate limit of snig__progress */
