@@ -86,6 +86,12 @@ int snig_cmd_convert(int argc, char **argv)
     if (input != NULL && strcmp(to, "snb") != 0)
         return cli_usage_error("convert", "--to %s: inputs are written as snb "
                                "only", to);
+    /* What can be known before reading: a large input is not read for
+     * nothing. */
+    if (cli_check_input("convert", network ? "--network" : "--input",
+                        network ? network : input) != 0 ||
+        cli_check_output("convert", "--out", out) != 0)
+        return SNIG_EXIT_ERROR;
 
     snig_ctx *ctx = NULL;
     snig_network *net = NULL;
