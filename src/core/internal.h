@@ -136,9 +136,7 @@ struct snig_inputs {
     uint64_t first_row;      /* global index of row 0 */
     uint64_t *rowptr;        /* rows + 1 */
     uint32_t *col;
-    float *val;
-    void *map;               /* when the arrays point into a mapping */
-    size_t map_len;
+    float *val;              /* always the handle's own */
 };
 
 struct snig_result {
