@@ -316,7 +316,8 @@ typedef struct snig_options {
     const char *engine;      /* "auto" (default), "reference", "cpu", "cuda",
                                 "mpi" */
     const char *local_engine;/* mpi: the engine each rank runs ("auto") */
-    int threads;             /* 0: every core */
+    int threads;             /* 0: every core (the CLI divides them among
+                                the ranks of one machine under MPI) */
     uint32_t batch;          /* rows per batch, 0: engine default */
     uint32_t layers;         /* 0: every layer of the network */
     int has_bias;            /* 1: `bias` for every neuron of every layer, */

@@ -18,6 +18,10 @@ printf '1\t4\t3\tdense\trelu\t0\tper-neuron\n2\t3\t2\tnonzero\tidentity\t0\t0.5\
 printf '0.1\n-0.2\n0.3\n' > "$tmp/rect/bias-l1.tsv"
 
 expect 0 "outputs *3" -- "$snig" info "$tmp/rect/n4x3-l1.tsv"
+# Checked before anything is read: a missing source, an output folder
+# that does not exist.
+expect 2 "No such file" -- "$snig" convert --network "$tmp/none" --out "$tmp/x.snb"
+expect 2 "folder does not exist" -- "$snig" convert --network "$tmp/rect" --out "$tmp/no/x.snb"
 expect 0 "wrote" -- "$snig" convert --network "$tmp/rect" --out "$tmp/r.snb"
 expect 0 "outputs *2" -- "$snig" info "$tmp/r.snb"
 grep -q "1 *4 x 3, 4 nonzeros, bias rule dense, ReLU, bias per neuron" <<<"$last_out" ||

@@ -19,10 +19,13 @@ fi
 # CI runs as root; the sanitizers' leak check would report Open MPI's own
 # allocations (the single-process CTest run of test_mpi checks snig's).
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+exec 3>&1   # progress lines, outside the captured outputs
 mpi() { # ranks command...
     local np=$1
     shift
-    timeout 300 mpirun --oversubscribe --allow-run-as-root -np "$np" \
+    echo "cli_mpi: $(date +%T) mpirun -np $np ${*:1:3}" >&3
+    # -k: mpirun may wait for its ranks after the TERM; then KILL it
+    timeout -k 10 300 mpirun --oversubscribe --allow-run-as-root -np "$np" \
         -x ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$@"
 }
 . "$(dirname "$0")/shell_checks.sh"

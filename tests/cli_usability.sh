@@ -58,6 +58,9 @@ grep -q "PASSED" <<<"$last_out" || fail "truth -l1-: not PASSED: $last_out"
 expect 0 "warning: --layers 2, but the truth file .* is named for 1 layers" -- \
     "${run[@]}" --truth "$tmp/n64-l1-categories.tsv" --layers 2
 
+printf '1\n3\n' >"$tmp/n64-l3-categories.tsv"
+expect 2 "as the truth file's name says" -- "${run[@]}" --truth "$tmp/n64-l3-categories.tsv"
+
 # ---- a truth with rows beyond the inputs': the check says what it covered
 printf '1\n3\n7\n9\n' >"$tmp/truth-more"
 expect 0 "checked rows 1..3: 2 of 4 truth rows" -- "${run[@]}" --truth "$tmp/truth-more"

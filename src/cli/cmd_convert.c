@@ -5,7 +5,9 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char convert_help[] =
     "usage: snig convert (--network PATH | --input PATH) --out PATH [options]\n"
@@ -86,6 +88,16 @@ int snig_cmd_convert(int argc, char **argv)
     if (input != NULL && strcmp(to, "snb") != 0)
         return cli_usage_error("convert", "--to %s: inputs are written as snb "
                                "only", to);
+    /* What can be known before reading: a large input is not read for
+     * nothing.  (A folder of layer files may replace an empty folder: the
+     * export says so when it is not empty.) */
+    struct stat sb;
+    bool folder_out = strcmp(to, "snb") != 0 && stat(out, &sb) == 0 &&
+                      S_ISDIR(sb.st_mode);
+    if (cli_check_input("convert", network ? "--network" : "--input",
+                        network ? network : input) != 0 ||
+        (!folder_out && cli_check_output("convert", "--out", out) != 0))
+        return SNIG_EXIT_ERROR;
 
     snig_ctx *ctx = NULL;
     snig_network *net = NULL;

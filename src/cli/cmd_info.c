@@ -148,7 +148,10 @@ int snig_cmd_info(int argc, char **argv)
     else if (fi.checksums_ok < 0)
         printf("checksums   none (text file)\n");
     else
-        printf("checksums   FAILED: %s %u is damaged: %s\n",
+        /* A checksum that holds over content that lies (a NaN weight, a
+         * column out of range) is a damaged file too, but not the sums'. */
+        printf("%s FAILED: %s %u is damaged: %s\n",
+               strstr(fi.damage, "checksum") ? "checksums  " : "content    ",
                network ? "layer" : "chunk", fi.bad_entry, fi.damage);
     if (fi.checksums_ok == 0)
         code = SNIG_EXIT_ERROR;

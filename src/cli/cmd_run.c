@@ -80,6 +80,7 @@ static const struct option run_options[] = {
 typedef struct run_args {
     const char *network, *input, *truth, *out;
     uint32_t layers;
+    int layers_from_truth;   /* L read from the truth file's name */
     int json, verify, progress;
     snig_options opt;
 } run_args;
@@ -233,8 +234,10 @@ static int parse_args(int argc, char **argv, run_args *a)
      * name: a network with more layers would be checked against the wrong
      * truth (and may still pass: the outputs stop changing). */
     uint32_t tl = a->truth != NULL ? truth_layers(a->truth) : 0;
-    if (tl != 0 && a->layers == 0)
+    if (tl != 0 && a->layers == 0) {
         a->layers = a->opt.layers = tl;
+        a->layers_from_truth = 1;
+    }
     else if (tl != 0 && tl != a->layers)
         fprintf(stderr, "snig run: warning: --layers %u, but the truth file "
                 "%s is named for %u layers\n", a->layers, a->truth, tl);
@@ -370,8 +373,12 @@ int snig_cmd_run(int argc, char **argv)
         goto fail;
     double t0 = snig_now();
     if (snig_dist_agree(ctx, snig_dist_network_load(ctx, a.network, &lo,
-                                                    &a.opt, &net)) != SNIG_OK)
+                                                    &a.opt, &net)) != SNIG_OK) {
+        if (rank == 0 && a.layers_from_truth)
+            fprintf(stderr, "snig run: note: %u layers, as the truth file's "
+                    "name says (--layers overrides)\n", a.layers);
         goto fail;
+    }
     float bias;
     if (!a.opt.has_bias && !snig_network_recorded_bias(net, &bias) &&
                !snig_official_bias(snig_network_neurons(net), &bias)) {

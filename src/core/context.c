@@ -37,6 +37,7 @@ snig_status snig_ctx_new(snig_ctx **out, const snig_allocator *alloc)
     ctx->magic = SNIG_MAGIC_CTX;
     ctx->alloc = a;
     atomic_flag_clear(&ctx->progress_busy);
+    atomic_flag_clear(&ctx->err_lock);
     *out = ctx;
     return SNIG_OK;
 }
@@ -50,6 +51,7 @@ snig_ctx *snig__ctx_clone(snig_ctx *ctx)
     c->magic = SNIG_MAGIC_CTX;
     c->alloc = ctx->alloc;
     atomic_flag_clear(&c->progress_busy);
+    atomic_flag_clear(&c->err_lock);
     return c;
 }
 
@@ -157,8 +159,12 @@ snig_status snig__verror(snig_ctx *ctx, snig_status s, const char *fmt,
 {
     if (!SNIG_VALID(ctx, SNIG_MAGIC_CTX) || s == SNIG_OK)
         return s;
-    if (ctx->status != SNIG_OK) /* the first failure of a call wins */
+    while (atomic_flag_test_and_set(&ctx->err_lock))
+        ;
+    if (ctx->status != SNIG_OK) { /* the first failure of a call wins */
+        atomic_flag_clear(&ctx->err_lock);
         return s;
+    }
     ctx->status = s;
     char buf[SNIG_ERRMSG_MAX];
     vsnprintf(buf, sizeof buf, fmt, ap);
@@ -166,12 +172,13 @@ snig_status snig__verror(snig_ctx *ctx, snig_status s, const char *fmt,
     /* Not snig__malloc: a failing allocation must not recurse here. */
     char *m = ctx->alloc.malloc_fn ? ctx->alloc.malloc_fn(n, ctx->alloc.user)
                                    : malloc(n);
-    if (m == NULL) {
+    if (m == NULL)
         ctx->static_msg = snig_status_str(s);
-        return s;
+    else {
+        memcpy(m, buf, n);
+        ctx->msg = m;
     }
-    memcpy(m, buf, n);
-    ctx->msg = m;
+    atomic_flag_clear(&ctx->err_lock);
     return s;
 }
 

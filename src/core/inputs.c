@@ -5,7 +5,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <sys/mman.h>
 
 snig_status snig__inputs_new(snig_ctx *ctx, uint32_t neurons, snig_inputs **out)
 {
@@ -30,15 +29,11 @@ void snig_inputs_free(snig_inputs **pin)
         return;
     snig_inputs *in = *pin;
     snig_ctx *ctx = in->ctx;
-    if (in->map != NULL) {
-        munmap(in->map, in->map_len);
-    } else {
-        if (!in->borrowed) {
-            snig__free(ctx, in->rowptr);
-            snig__free(ctx, in->col);
-        }
-        snig__free(ctx, in->val);
+    if (!in->borrowed) {
+        snig__free(ctx, in->rowptr);
+        snig__free(ctx, in->col);
     }
+    snig__free(ctx, in->val);
     in->magic = 0;
     snig__free(ctx, in);
     snig_ctx_free(&ctx);

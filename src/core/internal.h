@@ -26,6 +26,7 @@ struct snig_ctx {
     char *msg;              /* heap message, or NULL */
     const char *static_msg; /* used when msg could not be allocated */
     atomic_int cancel;      /* set by snig_cancel, possibly in a handler */
+    atomic_flag err_lock;   /* engines' threads may fail at once */
     snig_progress_fn progress_fn;
     void *progress_user;
     _Atomic uint64_t progress_last_ns;  /* rate limit of snig__progress */
@@ -135,9 +136,7 @@ struct snig_inputs {
     uint64_t first_row;      /* global index of row 0 */
     uint64_t *rowptr;        /* rows + 1 */
     uint32_t *col;
-    float *val;
-    void *map;               /* when the arrays point into a mapping */
-    size_t map_len;
+    float *val;              /* always the handle's own */
 };
 
 struct snig_result {

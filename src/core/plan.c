@@ -162,8 +162,12 @@ snig_status snig_plan_infer(snig_ctx *ctx, const snig_plan *plan,
                                       snig__network_outputs(net, job.layers),
                                       job.layers, plan->opt.keep_values != 0,
                                       &res);
-    if (st != SNIG_OK)
+    if (e->agree != NULL)
+        st = e->agree(&job, st);
+    if (st != SNIG_OK) {
+        snig_result_free(&res);
         return st;
+    }
     snprintf(res->engine, sizeof res->engine, "%s", e->name);
     snprintf(res->fallback, sizeof res->fallback, "%s", plan->fallback);
     res->prepare_seconds = plan->seconds;

@@ -77,6 +77,10 @@ struct snig_engine_i {
      * (res->layer_madds, res->layer_ns, then layer_counted) and
      * (keep_values) res->values. */
     snig_status (*infer)(const snig_job *job, snig_result *res);
+    /* Optional, engines that span processes: every rank gives its status
+     * before the engine is entered and gets the first failing rank's, so
+     * that no rank waits in a collective another one never reaches. */
+    snig_status (*agree)(const snig_job *job, snig_status st);
     /* Optional: set by an engine that spans processes (NULL: one process). */
     const struct snig_dist_i *dist;
 };

@@ -72,6 +72,21 @@ static snig_status cpu_prepare(const snig_job *job, void **prepared)
         st = SNIG_NOMEM;
         goto cleanup;
     }
+    /* Every layer read and checked first (lazily loaded layers get their
+     * arrays here): the packed sizes depend on what a layer holds. */
+    _Atomic int bad;
+    atomic_init(&bad, (int)SNIG_OK);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (uint32_t l = 0; l < job->layers; l++) {
+        snig_status s = atomic_load(&bad) == SNIG_OK
+                            ? snig__layer_ready(ctx, net, l) : SNIG_OK;
+        int ok = SNIG_OK;
+        if (s != SNIG_OK)
+            atomic_compare_exchange_strong(&bad, &ok, (int)s);
+    }
+    st = (snig_status)atomic_load(&bad);
+    if (st != SNIG_OK)
+        goto cleanup;
     /* One block for every layer's packed copies: one allocation, in huge
      * pages where the kernel allows (a page fault costs microseconds) */
     offset[0] = 0;

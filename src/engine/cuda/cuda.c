@@ -101,7 +101,7 @@ static int cuda_supports(const snig_job *job)
     return 1;
 }
 
-/* Checks every layer (checksums of memory-mapped networks) and plans its
+/* Checks every layer (checksums of lazily read .snb layers) and plans its
  * blob, in parallel; lays the blobs out in one arena. */
 static snig_status plan_layers(const snig_job *job, cuda_prepared *p,
                                uint32_t *cursors, int threads)

@@ -302,6 +302,12 @@ static snig_status mpi_infer(const snig_job *mjob, snig_result *res)
     return gather(ctx, comm, res, busy, rank, size);
 }
 
+/* Before the engine is entered (a rank out of memory for its result). */
+static snig_status mpi_agree_job(const snig_job *job, snig_status st)
+{
+    return snig__mpi_agree(job->ctx, snig__mpi_comm(job->opt), st);
+}
+
 static const struct snig_dist_i mpi_dist = {
     .init = mpi_init,
     .finalize = mpi_finalize,
@@ -318,5 +324,6 @@ const struct snig_engine_i snig_engine_mpi = {
     .prepare = mpi_prepare,
     .release = mpi_release,
     .infer = mpi_infer,
+    .agree = mpi_agree_job,
     .dist = &mpi_dist,
 };

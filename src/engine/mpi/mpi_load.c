@@ -2,9 +2,8 @@
  * read by every rank or broadcast from rank 0.
  *
  * The split follows input nonzeros, which need the per-row counts before any
- * rank reads its rows: rank 0 reads the whole input file once (for .snb a
- * memory mapping, so only the row offsets are touched; for TSV a full
- * parse), computes the split, broadcasts it, keeps a copy of its own rows
+ * rank reads its rows: rank 0 reads the whole input file once, computes
+ * the split, broadcasts it, keeps a copy of its own rows
  * and drops the rest.  The other ranks then read only their rows through
  * snig_load_options.row_first/row_count (a TSV reader still scans the file,
  * keeping only those rows: convert big inputs to .snb). */
