@@ -2,6 +2,7 @@
 that own one snig handle each and free it when they go."""
 import ctypes
 import os
+import threading
 
 import numpy as np
 
@@ -43,6 +44,54 @@ class _Ctx:
     def __exit__(self, *exc):
         lib.snig_ctx_free(ctypes.byref(self.ptr))
         return False
+
+    def interruptible(self, call):
+        """Runs call() (a long snig call on this context) so that Ctrl-C
+        stops it: from the main thread, the call runs in a helper thread
+        while the main thread waits, and KeyboardInterrupt becomes
+        snig_cancel; snig stops soon and the interrupt goes on.  The waits
+        use an Event of our own: an interrupted Thread.join may report a
+        running thread as finished (CPython), and the context must outlive
+        the call."""
+        if threading.current_thread() is not threading.main_thread():
+            return call()
+        out, done, gate = [], threading.Event(), threading.Lock()
+        state = {"go": True, "began": False}
+
+        def work():
+            with gate:
+                if not state["go"]:
+                    return
+                state["began"] = True
+            try:
+                out.append(call())
+            finally:
+                done.set()
+
+        try:
+            threading.Thread(target=work, daemon=True).start()
+            while not done.wait(0.05):
+                pass
+        except BaseException:
+            self._stop(state, gate, done)
+            raise
+        return out[0]
+
+    def _stop(self, state, gate, done):
+        """After an interrupt: the call must not begin, or must end, before
+        the context goes (a second Ctrl-C meanwhile changes nothing)."""
+        while True:
+            try:
+                with gate:
+                    state["go"] = False
+                    began = state["began"]
+                if began:
+                    lib.snig_cancel(self.ptr)
+                    while not done.wait(0.05):
+                        pass
+                return
+            except BaseException:
+                continue
 
 
 def _path(p):
@@ -289,12 +338,14 @@ class Plan(_Handle):
 
     def infer(self, x):
         """Runs one batch: x is Inputs, a scipy.sparse matrix or a numpy
-        array (rows x neurons).  The GIL is released while snig works."""
+        array (rows x neurons).  The GIL is released while snig works;
+        Ctrl-C stops it (KeyboardInterrupt)."""
         inp = x if isinstance(x, Inputs) else inputs(x)
         res = ctypes.c_void_p()
         with _Ctx() as c:
-            c.check(lib.snig_plan_infer(c.ptr, self._live(), inp._live(),
-                                        ctypes.byref(res)))
+            plan, data = self._live(), inp._live()
+            c.check(c.interruptible(lambda: lib.snig_plan_infer(c.ptr, plan, data,
+                                                                ctypes.byref(res))))
         return Result(res, inp.rows)
 
     def __repr__(self):

@@ -1,5 +1,6 @@
 """The module over the official data and small inputs: files in, categories
 and values out, prepared networks, errors as exceptions, the GIL released."""
+import _thread
 import threading
 import time
 
@@ -156,3 +157,34 @@ def test_one_plan_two_threads(official):
     for t in threads:
         t.join()
     assert all(np.array_equal(o, truth) for o in out)
+
+
+def test_ctrl_c_stops_inference(official):
+    """KeyboardInterrupt during a long call cancels it in snig, soon."""
+    net = snig.load_network(official["network"], layers=120)
+    rows = np.loadtxt(official["inputs"], dtype=np.int64, ndmin=2)
+    x = sp.csr_matrix((np.ones(len(rows), np.float32), (rows[:, 0] - 1, rows[:, 1] - 1)),
+                      shape=(1200, 1024))
+    inp = snig.inputs(sp.vstack([x] * 10, format="csr"))   # about a second
+    plan = net.prepare(engine="reference", values=False, shortcuts=False)
+    start = time.perf_counter()
+    plan.infer(inp)
+    full = time.perf_counter() - start
+    threads = threading.active_count()
+    for delay in (full / 20, full / 10, full / 5):
+        timer = threading.Timer(delay, _thread.interrupt_main)
+        start = time.perf_counter()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            plan.infer(inp)
+        stopped = time.perf_counter() - start
+        timer.join()
+        print(f"full {full:.3f} s, interrupted after {delay:.3f}, stopped after {stopped:.3f} s")
+        assert stopped < delay + full / 3, (stopped, full)
+        # No helper thread is left running in snig after the interrupt.
+        deadline = time.perf_counter() + 2
+        while threading.active_count() > threads and time.perf_counter() < deadline:
+            time.sleep(0.01)
+        assert threading.active_count() == threads
+    res = plan.infer(inp)                 # the plan still works
+    assert len(res.categories) == 190
