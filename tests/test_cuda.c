@@ -24,21 +24,21 @@ static uint64_t streaming_cap(const snig_network *net, const snig_inputs *in,
     uint64_t most = 0;
     uint32_t *count = malloc(net->neurons * sizeof *count);
     for (uint32_t l = 0; count != NULL && l < layers; l++) {
-        snig_pack_layer d;
+        snig__pack_layer d;
         const snig_layer *L = &net->layer[l];
-        int values = L->val != NULL && !snig_pack_uniform(L->val, L->nnz);
-        uint64_t slots = snig_pack_slots(net->neurons, L->nnz, L->col16,
+        int values = L->val != NULL && !snig__pack_uniform(L->val, L->nnz);
+        uint64_t slots = snig__pack_slots(net->neurons, L->nnz, L->col16,
                                          L->col32, count);
-        if (snig_pack_plan(&d, net->neurons, L->nnz, slots, values,
+        if (snig__pack_plan(&d, net->neurons, L->nnz, slots, values,
                            L->has_bias && L->bias != NULL))
             most = d.bytes > most ? d.bytes : most;
     }
     free(count);
     uint32_t b = buffers > 0 ? (uint32_t)buffers : 2;
     b = b > layers ? layers : b;
-    snig_cuda_layout lay;
-    snig_cuda_layout_make(&lay, net->neurons, layers, batch,
-                          snig_cuda_max_entries(in->rowptr, in->rows, batch),
+    snig__cuda_layout lay;
+    snig__cuda_layout_make(&lay, net->neurons, layers, batch,
+                          snig__cuda_max_entries(in->rowptr, in->rows, batch),
                           b * most);
     return lay.total;
 }

@@ -34,12 +34,12 @@ static atomic_int fake_shared;   /* staged rows standing for several */
 static atomic_int fake_uploads;  /* weight copies to a GPU */
 static atomic_int fake_streamed; /* batches that read the host arena */
 
-int snig_cuda_count(void)
+int snig__cuda_count(void)
 {
     return fake_gpus;
 }
 
-int snig_cuda_describe(int dev, snig_cuda_props *p, char *err)
+int snig__cuda_describe(int dev, snig__cuda_props *p, char *err)
 {
     (void)err;
     memset(p, 0, sizeof *p);
@@ -52,7 +52,7 @@ int snig_cuda_describe(int dev, snig_cuda_props *p, char *err)
     return 0;
 }
 
-int snig_cuda_pinned_alloc(void **p, size_t bytes, char *err)
+int snig__cuda_pinned_alloc(void **p, size_t bytes, char *err)
 {
     *p = fake_pin_fails ? NULL : malloc(bytes ? bytes : 1);
     if (*p == NULL)
@@ -60,12 +60,12 @@ int snig_cuda_pinned_alloc(void **p, size_t bytes, char *err)
     return *p != NULL ? 0 : -1;
 }
 
-void snig_cuda_pinned_free(void *p)
+void snig__cuda_pinned_free(void *p)
 {
     free(p);
 }
 
-int snig_cuda_device_alloc(int dev, uint64_t bytes, void **p, char *err)
+int snig__cuda_device_alloc(int dev, uint64_t bytes, void **p, char *err)
 {
     (void)dev;
     *p = malloc(bytes ? bytes : 1);
@@ -74,13 +74,13 @@ int snig_cuda_device_alloc(int dev, uint64_t bytes, void **p, char *err)
     return *p != NULL ? 0 : -1;
 }
 
-void snig_cuda_device_free(int dev, void *p)
+void snig__cuda_device_free(int dev, void *p)
 {
     (void)dev;
     free(p);
 }
 
-int snig_cuda_upload(int dev, void *dst, const void *src, uint64_t bytes,
+int snig__cuda_upload(int dev, void *dst, const void *src, uint64_t bytes,
                      char *err)
 {
     (void)dev;
@@ -90,11 +90,11 @@ int snig_cuda_upload(int dev, void *dst, const void *src, uint64_t bytes,
     return 0;
 }
 
-struct snig_cuda_dev {
-    snig_cuda_setup s;
-    snig_cuda_plan plan;
+struct snig__cuda_dev {
+    snig__cuda_setup s;
+    snig__cuda_plan plan;
     int slots;
-    snig_cuda_io io[SNIG_CUDA_SLOTS];
+    snig__cuda_io io[SNIG_CUDA_SLOTS];
     /* Launched batches, in order: the GPU computes a batch only when it is
      * waited for, from the slot's buffers as they are then, so a worker
      * that refilled a slot in flight would get wrong answers. */
@@ -107,9 +107,9 @@ struct snig_cuda_dev {
 
 static atomic_int fake_overlapped;   /* launches while another was queued */
 
-void snig_cuda_dev_free(snig_cuda_dev **dp)
+void snig__cuda_dev_free(snig__cuda_dev **dp)
 {
-    snig_cuda_dev *d = *dp;
+    snig__cuda_dev *d = *dp;
     if (d == NULL)
         return;
     for (int i = 0; i < SNIG_CUDA_SLOTS; i++) {
@@ -131,11 +131,11 @@ void snig_cuda_dev_free(snig_cuda_dev **dp)
     *dp = NULL;
 }
 
-int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
-                      snig_cuda_dev **out, char *err)
+int snig__cuda_dev_new(const snig__cuda_setup *s, const snig__cuda_plan *plan,
+                      snig__cuda_dev **out, char *err)
 {
     const size_t b = plan->batch, n = s->neurons;
-    snig_cuda_dev *d = calloc(1, sizeof *d);
+    snig__cuda_dev *d = calloc(1, sizeof *d);
     *out = NULL;
     if (d == NULL)
         return -1;
@@ -144,7 +144,7 @@ int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
     d->slots = s->slots > 1 ? SNIG_CUDA_SLOTS : 1;
     int ok = 1;
     for (int i = 0; i < d->slots; i++) {
-        snig_cuda_io *io = &d->io[i];
+        snig__cuda_io *io = &d->io[i];
         io->pinned = !fake_pin_fails;
         io->rowptr = malloc((b + 1) * sizeof *io->rowptr);
         io->mult = malloc(b * sizeof *io->mult);
@@ -165,7 +165,7 @@ int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
     if (!ok || !d->y || !d->tin || !d->tout || !d->acc || !d->cursor ||
         !d->list || !d->next) {
         snprintf(err, SNIG_CUDA_ERRLEN, "fake: out of memory");
-        snig_cuda_dev_free(&d);
+        snig__cuda_dev_free(&d);
         return -1;
     }
     /* The plan must fit what the engine said the budget was. */
@@ -174,30 +174,30 @@ int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
     return 0;
 }
 
-snig_cuda_io *snig_cuda_dev_io(snig_cuda_dev *d, int slot)
+snig__cuda_io *snig__cuda_dev_io(snig__cuda_dev *d, int slot)
 {
     return slot < d->slots ? &d->io[slot] : NULL;
 }
 
-void snig_cuda_dev_shape(const snig_cuda_dev *d, snig_cuda_setup *s,
-                         snig_cuda_plan *plan)
+void snig__cuda_dev_shape(const snig__cuda_dev *d, snig__cuda_setup *s,
+                         snig__cuda_plan *plan)
 {
     *s = d->s;
     s->slots = d->slots;
     *plan = d->plan;
 }
 
-int snig_cuda_dev_slots(const snig_cuda_dev *d)
+int snig__cuda_dev_slots(const snig__cuda_dev *d)
 {
     return d->slots;
 }
 
-uint64_t snig_cuda_dev_bytes(const snig_cuda_dev *d)
+uint64_t snig__cuda_dev_bytes(const snig__cuda_dev *d)
 {
     return d->plan.layout.total;
 }
 
-int snig_cuda_dev_launch(snig_cuda_dev *d, int slot, uint32_t m, uint64_t nnz,
+int snig__cuda_dev_launch(snig__cuda_dev *d, int slot, uint32_t m, uint64_t nnz,
                          char *err)
 {
     if (slot < 0 || slot >= d->slots || m == 0 || m > d->plan.batch ||
@@ -217,7 +217,7 @@ int snig_cuda_dev_launch(snig_cuda_dev *d, int slot, uint32_t m, uint64_t nnz,
 }
 
 /* The batch graph, step by step as the kernels do it. */
-static void fake_run(snig_cuda_dev *d, snig_cuda_io *io, uint32_t m)
+static void fake_run(snig__cuda_dev *d, snig__cuda_io *io, uint32_t m)
 {
     const uint32_t n = d->s.neurons, layers = d->s.layers;
     atomic_fetch_add(&fake_runs, 1);
@@ -240,11 +240,11 @@ static void fake_run(snig_cuda_dev *d, snig_cuda_io *io, uint32_t m)
     }
     uint32_t count = m;
     for (uint32_t l = 0; l < layers; l++) {
-        const snig_pack_layer *p = &d->s.pack[l];
+        const snig__pack_layer *p = &d->s.pack[l];
         for (uint32_t t = 0; t < count; t++)
             memcpy(d->tin + (size_t)t * n, d->y + (size_t)d->list[t] * n,
                    n * sizeof *d->tin);
-        snig_pack_emulate(p, weights + p->offset, n, 64, d->s.fused, d->tin,
+        snig__pack_emulate(p, weights + p->offset, n, 64, d->s.fused, d->tin,
                           d->tout, count, d->acc, d->cursor);
         uint32_t kept = 0;
         for (uint32_t t = 0; t < count; t++) {
@@ -280,7 +280,7 @@ static void fake_run(snig_cuda_dev *d, snig_cuda_io *io, uint32_t m)
 
 /* Batches finish in the order launched: waiting for one runs those before
  * it too. */
-int snig_cuda_dev_wait(snig_cuda_dev *d, int slot, double *graph_seconds,
+int snig__cuda_dev_wait(snig__cuda_dev *d, int slot, double *graph_seconds,
                        char *err)
 {
     int at = -1;
@@ -311,21 +311,21 @@ static uint64_t streaming_cap(const snig_network *net, const snig_inputs *in,
     uint64_t most = 0;
     uint32_t *count = malloc(net->neurons * sizeof *count);
     for (uint32_t l = 0; count != NULL && l < net->layers; l++) {
-        snig_pack_layer d;
+        snig__pack_layer d;
         const snig_layer *L = &net->layer[l];
-        int values = L->val && !snig_pack_uniform(L->val, L->nnz);
-        uint64_t slots = snig_pack_slots(net->neurons, L->nnz, L->col16,
+        int values = L->val && !snig__pack_uniform(L->val, L->nnz);
+        uint64_t slots = snig__pack_slots(net->neurons, L->nnz, L->col16,
                                          L->col32, count);
-        CHECK(snig_pack_plan(&d, net->neurons, L->nnz, slots, values,
+        CHECK(snig__pack_plan(&d, net->neurons, L->nnz, slots, values,
                              L->has_bias && L->bias != NULL));
         most = d.bytes > most ? d.bytes : most;
     }
     free(count);
     uint32_t b = buffers > 0 ? (uint32_t)buffers : 2;
     b = b > net->layers ? net->layers : b;
-    snig_cuda_layout lay;
-    snig_cuda_layout_make(&lay, net->neurons, net->layers, batch,
-                          snig_cuda_max_entries(in->rowptr, in->rows, batch),
+    snig__cuda_layout lay;
+    snig__cuda_layout_make(&lay, net->neurons, net->layers, batch,
+                          snig__cuda_max_entries(in->rowptr, in->rows, batch),
                           b * most);
     return lay.total;
 }
@@ -338,14 +338,14 @@ static snig_result *run_fake(snig_ctx *ctx, const snig_network *net,
                     .opt = o, .bias = 0.0f};
     snig_official_bias(net->neurons, &job.bias);
     snig_result *res = NULL;
-    CHECK(snig_engine_cuda.supports(&job));
-    snig_status st = snig_engine_cuda.prepare(&job, &job.prepared);
+    CHECK(snig__engine_cuda.supports(&job));
+    snig_status st = snig__engine_cuda.prepare(&job, &job.prepared);
     if (st == SNIG_OK)
         st = snig__result_new(ctx, in->rows, in->first_row, net->neurons,
                               net->layers, o->keep_values != 0, &res);
     job.in = in;
     if (st == SNIG_OK)
-        st = snig_engine_cuda.infer(&job, res);
+        st = snig__engine_cuda.infer(&job, res);
     if (st == SNIG_OK)
         st = snig__result_finish(ctx, res);
     if (st != SNIG_OK) {
@@ -354,7 +354,7 @@ static snig_result *run_fake(snig_ctx *ctx, const snig_network *net,
         test_failures++;
         snig_result_free(&res);
     }
-    snig_engine_cuda.release(ctx, job.prepared);
+    snig__engine_cuda.release(ctx, job.prepared);
     return res;
 }
 
@@ -480,7 +480,7 @@ static void *infer_thread(void *arg)
         sp->st = snig__result_new(ctx, sp->in->rows, 0, job.net->neurons,
                                   job.layers, false, &sp->res);
     if (sp->st == SNIG_OK)
-        sp->st = snig_engine_cuda.infer(&job, sp->res);
+        sp->st = snig__engine_cuda.infer(&job, sp->res);
     if (sp->st == SNIG_OK)
         sp->st = snig__result_finish(ctx, sp->res);
     snig_ctx_free(&ctx);
@@ -496,7 +496,7 @@ static void concurrent(snig_ctx *ctx, const snig_network *net,
     o.batch = 6;
     snig_job job = {.ctx = ctx, .net = net, .layers = net->layers, .opt = &o,
                     .bias = -0.3f};
-    CHECK_OK(ctx, snig_engine_cuda.prepare(&job, &job.prepared));
+    CHECK_OK(ctx, snig__engine_cuda.prepare(&job, &job.prepared));
     snig_result *want = NULL;
     snig_options ro;
     snig_options_init(&ro);
@@ -535,7 +535,7 @@ static void concurrent(snig_ctx *ctx, const snig_network *net,
         snig_result_free(&sp[0].res);
     }
     snig_result_free(&want);
-    snig_engine_cuda.release(ctx, job.prepared);
+    snig__engine_cuda.release(ctx, job.prepared);
 }
 
 static void errors(snig_ctx *ctx, const snig_network *net,
@@ -548,34 +548,34 @@ static void errors(snig_ctx *ctx, const snig_network *net,
                     .opt = &o, .bias = -0.3f};
     void *prepared = NULL;
     o.gpu_memory = 100;   /* nothing fits */
-    CHECK(snig_engine_cuda.prepare(&job, &prepared) == SNIG_NOMEM);
+    CHECK(snig__engine_cuda.prepare(&job, &prepared) == SNIG_NOMEM);
     CHECK(prepared == NULL && strstr(snig_errmsg(ctx), "GPU memory") != NULL);
     snig_clear_error(ctx);
     o.gpu_memory = 0;
     o.gpus = 3;           /* more than present */
-    CHECK(snig_engine_cuda.prepare(&job, &prepared) == SNIG_USAGE);
+    CHECK(snig__engine_cuda.prepare(&job, &prepared) == SNIG_USAGE);
     snig_clear_error(ctx);
     o.gpus = 0;
     fake_gpus = 0;        /* no GPU */
-    CHECK(!snig_engine_cuda.available());
-    CHECK(snig_engine_cuda.prepare(&job, &prepared) == SNIG_UNSUPPORTED);
+    CHECK(!snig__engine_cuda.available());
+    CHECK(snig__engine_cuda.prepare(&job, &prepared) == SNIG_UNSUPPORTED);
     snig_clear_error(ctx);
     fake_gpus = 1;
     /* A batch too large for the memory left: refused at infer. */
     o.gpu_memory = streaming_cap(net, in, 2, 2);
     o.batch = (uint32_t)in->rows;
-    CHECK_OK(ctx, snig_engine_cuda.prepare(&job, &prepared));
+    CHECK_OK(ctx, snig__engine_cuda.prepare(&job, &prepared));
     snig_result *res = NULL;
     CHECK_OK(ctx, snig__result_new(ctx, in->rows, 0, net->neurons,
                                    net->layers, false, &res));
     job.in = in;
     job.prepared = prepared;
-    CHECK(snig_engine_cuda.infer(&job, res) == SNIG_NOMEM);
+    CHECK(snig__engine_cuda.infer(&job, res) == SNIG_NOMEM);
     CHECK(strstr(snig_errmsg(ctx), "--batch") != NULL);
     snig_clear_error(ctx);
     snig_result_free(&res);
-    snig_engine_cuda.release(ctx, prepared);
-    snig_engine_cuda.release(ctx, NULL);   /* nothing prepared: no-op */
+    snig__engine_cuda.release(ctx, prepared);
+    snig__engine_cuda.release(ctx, NULL);   /* nothing prepared: no-op */
 }
 
 /* A layer whose checksum fails (found lazily, in prepare's parallel
@@ -615,7 +615,7 @@ static void corrupt_layer(snig_ctx *ctx, const snig_network *net)
         snig_job job = {.ctx = ctx, .net = bad, .layers = bad->layers,
                         .opt = &o, .bias = -0.3f};
         void *prepared = NULL;
-        CHECK(snig_engine_cuda.prepare(&job, &prepared) == SNIG_CORRUPT);
+        CHECK(snig__engine_cuda.prepare(&job, &prepared) == SNIG_CORRUPT);
         CHECK(prepared == NULL && strstr(snig_errmsg(ctx), path) != NULL &&
               strstr(snig_errmsg(ctx), "layer 3") != NULL);
         snig_clear_error(ctx);

@@ -13,7 +13,7 @@
 #include <string.h>
 
 typedef struct packed {
-    snig_pack_layer *d;
+    snig__pack_layer *d;
     unsigned char *arena;
     uint64_t bytes;
 } packed;
@@ -27,11 +27,11 @@ static void pack_network(const snig_network *net, float bias, int fused,
     p->bytes = 0;
     for (uint32_t l = 0; l < layers; l++) {
         const snig_layer *L = &net->layer[l];
-        int values = L->val != NULL && !snig_pack_uniform(L->val, L->nnz);
-        uint64_t slots = snig_pack_slots(n, L->nnz, L->col16, L->col32,
+        int values = L->val != NULL && !snig__pack_uniform(L->val, L->nnz);
+        uint64_t slots = snig__pack_slots(n, L->nnz, L->col16, L->col32,
                                          cursor);
         CHECK(slots >= L->nnz);
-        CHECK(snig_pack_plan(&p->d[l], n, L->nnz, slots, values,
+        CHECK(snig__pack_plan(&p->d[l], n, L->nnz, slots, values,
                              L->has_bias && L->bias != NULL));
         p->d[l].offset = p->bytes;
         p->bytes += p->d[l].bytes;
@@ -40,7 +40,7 @@ static void pack_network(const snig_network *net, float bias, int fused,
     p->arena = malloc(p->bytes);
     for (uint32_t l = 0; l < layers; l++) {
         const snig_layer *L = &net->layer[l];
-        snig_pack_fill(&p->d[l], n, L->rowptr, L->col16, L->col32, L->val,
+        snig__pack_fill(&p->d[l], n, L->rowptr, L->col16, L->col32, L->val,
                        L->uniform, L->has_bias ? L->bias : NULL,
                        L->has_bias ? L->bias_value : bias, fused,
                        p->arena + p->d[l].offset, cursor);
@@ -55,7 +55,7 @@ static void check_layout(const snig_network *net, const packed *p)
     const uint32_t n = net->neurons;
     for (uint32_t l = 0; l < net->layers; l++) {
         const snig_layer *L = &net->layer[l];
-        const snig_pack_layer *d = &p->d[l];
+        const snig__pack_layer *d = &p->d[l];
         const unsigned char *b = p->arena + d->offset;
         const uint32_t *grp = (const uint32_t *)b;
         const uint32_t *len = (const uint32_t *)(b + d->len_off);
@@ -119,7 +119,7 @@ static void check_emulation(snig_ctx *ctx, const snig_network *net,
         for (uint64_t k = in->rowptr[r]; k < in->rowptr[r + 1]; k++)
             y[r * n + in->col[k]] = in->val[k];
     for (uint32_t l = 0; l < layers; l++) {
-        snig_pack_emulate(&p.d[l], p.arena + p.d[l].offset, n, section,
+        snig__pack_emulate(&p.d[l], p.arena + p.d[l].offset, n, section,
                           fused, y, z, (uint32_t)rows, acc, cursor);
         float *t = y;
         y = z;
@@ -290,9 +290,9 @@ static void test_dedup(snig_ctx *ctx)
         return;
     const uint32_t first = 3, count = 40;
     uint32_t rep_of[40], reps[40], mult[40];
-    uint32_t *table = malloc(snig_dedup_table_size(count) * sizeof *table);
+    uint32_t *table = malloc(snig__dedup_table_size(count) * sizeof *table);
     uint64_t hash[40];
-    uint32_t m = snig_dedup_rows(in->rowptr, in->col, in->val, first, count,
+    uint32_t m = snig__dedup_rows(in->rowptr, in->col, in->val, first, count,
                                  1, rep_of, reps, mult, table, hash, 3);
     CHECK(m < count);   /* every 4th row repeats its predecessor */
     uint32_t total = 0;
@@ -321,7 +321,7 @@ static void test_dedup(snig_ctx *ctx)
                          len * sizeof *in->val) != 0);
         }
     /* Off: every row is its own. */
-    CHECK(snig_dedup_rows(in->rowptr, in->col, in->val, first, count, 0,
+    CHECK(snig__dedup_rows(in->rowptr, in->col, in->val, first, count, 0,
                           rep_of, reps, mult, table, hash, 1) == count);
     CHECK(rep_of[7] == 7 && mult[7] == 1);
     free(table);
@@ -336,68 +336,68 @@ static void test_plan(void)
     for (uint64_t r = 0; r <= ROWS; r++)
         rowptr[r] = 100 * r;
     const uint64_t layer = 70 * 1024, arena = 120 * layer;
-    snig_cuda_plan p;
-    snig_cuda_weights_plan w;
+    snig__cuda_plan p;
+    snig__cuda_weights_plan w;
     /* Plenty: resident, then one batch of every row. */
-    CHECK(snig_cuda_weights_choose(&w, 1024, 120, arena, layer, 1ull << 32,
+    CHECK(snig__cuda_weights_choose(&w, 1024, 120, arena, layer, 1ull << 32,
                                    0));
     CHECK(w.resident && w.need > arena);
-    CHECK(snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 0,
+    CHECK(snig__cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 0,
                               (1ull << 32) - arena, 0, 1));
     CHECK(p.batch == ROWS && p.max_entries == 100 * ROWS);
     CHECK(p.layout.total <= (1ull << 32) && p.layout.weights == 0);
     CHECK(p.layout.y[1] >= p.layout.y[0] + (uint64_t)ROWS * 1024 * 4);
     /* Two GPUs: half the rows each. */
-    CHECK(snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 0,
+    CHECK(snig__cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 0,
                               (1ull << 32) - arena, 0, 2));
     CHECK(p.batch == ROWS / 2);
     /* The weights alone fill the cap: streamed through B buffers. */
-    CHECK(snig_cuda_weights_choose(&w, 1024, 120, arena, layer, arena, 4));
+    CHECK(snig__cuda_weights_choose(&w, 1024, 120, arena, layer, arena, 4));
     CHECK(!w.resident && w.buffers == 4);
-    CHECK(snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 4 * layer, arena,
+    CHECK(snig__cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 4 * layer, arena,
                               0, 1));
     CHECK(p.batch > 0 && p.batch < ROWS && p.layout.total <= arena);
     uint32_t most = p.batch;
     /* The largest batch: one row more does not fit. */
-    snig_cuda_layout lay;
-    snig_cuda_layout_make(&lay, 1024, 120, most + 1,
-                          snig_cuda_max_entries(rowptr, ROWS, most + 1),
+    snig__cuda_layout lay;
+    snig__cuda_layout_make(&lay, 1024, 120, most + 1,
+                          snig__cuda_max_entries(rowptr, ROWS, most + 1),
                           4 * layer);
     CHECK(lay.total > arena);
     /* A caller's batch is kept, or refused when it does not fit. */
-    CHECK(snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 0, 1ull << 32, 64,
+    CHECK(snig__cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 0, 1ull << 32, 64,
                               1));
     CHECK(p.batch == 64 && p.max_entries == 6400);
-    CHECK(!snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 4 * layer, arena,
+    CHECK(!snig__cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 4 * layer, arena,
                                most + 1, 1));
     /* More buffers than layers: as many as layers (issue 10's B = 4 on 3
      * layers), and the rows still fit a cap made for them. */
-    CHECK(snig_cuda_weights_choose(&w, 1024, 3, 3 * layer, layer,
+    CHECK(snig__cuda_weights_choose(&w, 1024, 3, 3 * layer, layer,
                                    3 * layer + (1u << 20), 4));
     CHECK(!w.resident && w.buffers == 3);
     /* Too small for anything: the least it would take. */
-    CHECK(!snig_cuda_weights_choose(&w, 1024, 120, arena, layer, layer, 2));
+    CHECK(!snig__cuda_weights_choose(&w, 1024, 120, arena, layer, layer, 2));
     CHECK(!w.resident && w.need > 2 * layer);
-    CHECK(!snig_cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 2 * layer, layer,
+    CHECK(!snig__cuda_plan_make(&p, 1024, 120, rowptr, ROWS, 2 * layer, layer,
                                0, 1));
     CHECK(p.layout.total > layer);
     /* Sections: 2 blocks per multiprocessor, or as asked, within limits. */
-    CHECK(snig_cuda_section(65536, 227 * 1024, 228 * 1024, 0) == 7168);
-    CHECK(snig_cuda_section(65536, 163 * 1024, 164 * 1024, 0) == 5120);
-    CHECK(snig_cuda_section(1024, 227 * 1024, 228 * 1024, 0) == 1024);
-    CHECK(snig_cuda_section(100, 227 * 1024, 228 * 1024, 0) == 100);
-    CHECK(snig_cuda_section(65536, 227 * 1024, 228 * 1024, 14000) == 14000);
-    CHECK(snig_cuda_section(65536, 227 * 1024, 228 * 1024, 99999) ==
+    CHECK(snig__cuda_section(65536, 227 * 1024, 228 * 1024, 0) == 7168);
+    CHECK(snig__cuda_section(65536, 163 * 1024, 164 * 1024, 0) == 5120);
+    CHECK(snig__cuda_section(1024, 227 * 1024, 228 * 1024, 0) == 1024);
+    CHECK(snig__cuda_section(100, 227 * 1024, 228 * 1024, 0) == 100);
+    CHECK(snig__cuda_section(65536, 227 * 1024, 228 * 1024, 14000) == 14000);
+    CHECK(snig__cuda_section(65536, 227 * 1024, 228 * 1024, 99999) ==
           227 * 1024 / 16);
-    CHECK(snig_cuda_section(65536, 48 * 1024, 64 * 1024, 2049) == 2048);
-    CHECK(snig_cuda_section(65, 48 * 1024, 64 * 1024, 0) == 68);
+    CHECK(snig__cuda_section(65536, 48 * 1024, 64 * 1024, 2049) == 2048);
+    CHECK(snig__cuda_section(65, 48 * 1024, 64 * 1024, 0) == 68);
     /* Layers and sizes the 16-bit layout refuses. */
-    snig_pack_layer d;
-    CHECK(!snig_pack_plan(&d, 65537, 10, 10, 0, 0));
-    CHECK(snig_pack_plan(&d, 65536, 65536ull * 32, 65536ull * 32, 0, 0));
-    CHECK(!snig_pack_plan(&d, 65536, 65536ull * 32, 65536ull * 32 - 1, 0, 0));
-    CHECK(!snig_pack_plan(&d, 0, 0, 0, 0, 0));
-    CHECK(!snig_pack_plan(&d, 1024, 100, 1ull << 30, 1, 0));
+    snig__pack_layer d;
+    CHECK(!snig__pack_plan(&d, 65537, 10, 10, 0, 0));
+    CHECK(snig__pack_plan(&d, 65536, 65536ull * 32, 65536ull * 32, 0, 0));
+    CHECK(!snig__pack_plan(&d, 65536, 65536ull * 32, 65536ull * 32 - 1, 0, 0));
+    CHECK(!snig__pack_plan(&d, 0, 0, 0, 0, 0));
+    CHECK(!snig__pack_plan(&d, 1024, 100, 1ull << 30, 1, 0));
 }
 
 int main(void)

@@ -5,23 +5,23 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const struct snig_engine_i snig_engine_reference;
-extern const struct snig_engine_i snig_engine_cpu;
+extern const struct snig_engine_i snig__engine_reference;
+extern const struct snig_engine_i snig__engine_cpu;
 #ifdef SNIG_HAS_CUDA
-extern const struct snig_engine_i snig_engine_cuda;
+extern const struct snig_engine_i snig__engine_cuda;
 #endif
 #ifdef SNIG_HAS_MPI
-extern const struct snig_engine_i snig_engine_mpi;
+extern const struct snig_engine_i snig__engine_mpi;
 #endif
 
 static const struct snig_engine_i *const engines[] = {
-    &snig_engine_reference,
-    &snig_engine_cpu,
+    &snig__engine_reference,
+    &snig__engine_cpu,
 #ifdef SNIG_HAS_CUDA
-    &snig_engine_cuda,
+    &snig__engine_cuda,
 #endif
 #ifdef SNIG_HAS_MPI
-    &snig_engine_mpi,
+    &snig__engine_mpi,
 #endif
 };
 
@@ -55,9 +55,9 @@ int snig_engine_available(const char *name)
 /* What "auto" tries, in order. */
 static const struct snig_engine_i *const auto_order[] = {
 #ifdef SNIG_HAS_CUDA
-    &snig_engine_cuda,
+    &snig__engine_cuda,
 #endif
-    &snig_engine_cpu,
+    &snig__engine_cpu,
 };
 
 const char *snig_engine_auto(void)

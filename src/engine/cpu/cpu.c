@@ -209,7 +209,7 @@ cleanup:
     return st;
 }
 
-const struct snig_engine_i snig_engine_cpu = {
+const struct snig_engine_i snig__engine_cpu = {
     .name = "cpu",
     .summary = "OpenMP over batches of rows, vectorised 16-row panels with a "
                "row-at-a-time path for sparse rows, exact shortcuts",

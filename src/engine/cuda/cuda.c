@@ -22,16 +22,16 @@
 typedef struct cuda_prepared {
     uint32_t n, layers;
     int gpus;
-    snig_pack_layer *pack;
+    snig__pack_layer *pack;
     uint8_t *retire;
     void *arena;                 /* host blobs; NULL once resident */
     int arena_pinned;
     uint64_t arena_bytes, max_bytes;
-    snig_cuda_weights_plan wp;
+    snig__cuda_weights_plan wp;
     void **weights;              /* gpus entries: resident device copies */
     /* gpus entries: the device objects calls leave for the next (the only
      * part infer changes, atomically: several calls may run at once). */
-    _Atomic(snig_cuda_dev *) *cache;
+    _Atomic(snig__cuda_dev *) *cache;
     uint64_t cap;                /* the caller's byte cap, 0 none */
     int shortcuts, fused;
     uint32_t section;
@@ -39,12 +39,12 @@ typedef struct cuda_prepared {
     double pack_seconds, upload_seconds;
 } cuda_prepared;
 
-void *snig_cuda_host_alloc(size_t bytes, int *pinned)
+void *snig__cuda_host_alloc(size_t bytes, int *pinned)
 {
     char err[SNIG_CUDA_ERRLEN];
     void *p = NULL;
     *pinned = 0;
-    if (snig_cuda_pinned_alloc(&p, bytes, err) == 0) {
+    if (snig__cuda_pinned_alloc(&p, bytes, err) == 0) {
         *pinned = 1;
         return p;
     }
@@ -53,17 +53,17 @@ void *snig_cuda_host_alloc(size_t bytes, int *pinned)
     return malloc(bytes ? bytes : 1);
 }
 
-void snig_cuda_host_free(void *p, int pinned)
+void snig__cuda_host_free(void *p, int pinned)
 {
     if (pinned)
-        snig_cuda_pinned_free(p);
+        snig__cuda_pinned_free(p);
     else
         free(p);
 }
 
 static int cuda_available(void)
 {
-    return snig_cuda_count() > 0;
+    return snig__cuda_count() > 0;
 }
 
 static int cuda_supports(const snig_job *job)
@@ -87,9 +87,9 @@ static int cuda_supports(const snig_job *job)
         return 0;
     }
     for (uint32_t l = 0; l < job->layers; l++) {
-        snig_pack_layer d;
+        snig__pack_layer d;
         /* The least the layer can take (the slots are known when packed). */
-        if (!snig_pack_plan(&d, net->neurons, net->layer[l].nnz,
+        if (!snig__pack_plan(&d, net->neurons, net->layer[l].nnz,
                             net->layer[l].nnz, 1, 1)) {
             snig__error(job->ctx, SNIG_UNSUPPORTED,
                         "%s: layer %u: %llu entries, too many for the cuda "
@@ -121,11 +121,11 @@ static snig_status plan_layers(const snig_job *job, cuda_prepared *p,
         const snig_layer *L = &net->layer[l];
         float scalar;
         const float *bias = snig_layer_bias(job, (uint32_t)l, &scalar);
-        int values = L->val != NULL && !snig_pack_uniform(L->val, L->nnz);
+        int values = L->val != NULL && !snig__pack_uniform(L->val, L->nnz);
         uint64_t slots =
-            snig_pack_slots(n, L->nnz, L->col16, L->col32,
+            snig__pack_slots(n, L->nnz, L->col16, L->col32,
                             cursors + (size_t)omp_get_thread_num() * n);
-        if (!snig_pack_plan(&p->pack[l], n, L->nnz, slots, values,
+        if (!snig__pack_plan(&p->pack[l], n, L->nnz, slots, values,
                             bias != NULL)) {
 #pragma omp critical
             bad = l;
@@ -164,7 +164,7 @@ static void pack_layers(const snig_job *job, cuda_prepared *p,
         float scalar;
         const float *bias = snig_layer_bias(job, (uint32_t)l, &scalar);
         uint32_t *cursor = cursors + (size_t)omp_get_thread_num() * n;
-        snig_pack_fill(&p->pack[l], n, L->rowptr, L->col16, L->col32, L->val,
+        snig__pack_fill(&p->pack[l], n, L->rowptr, L->col16, L->col32, L->val,
                        L->uniform, bias, scalar, p->fused,
                        arena + p->pack[l].offset, cursor);
         snig__layer_release(net, (uint32_t)l);  /* the packed copy is used */
@@ -176,13 +176,13 @@ static void pack_layers(const snig_job *job, cuda_prepared *p,
 /* The bytes every GPU used may take now: the least free memory among them,
  * less a margin.  props[0] out (and the least shared memory). */
 static snig_status usable_memory(snig_ctx *ctx, int gpus, uint64_t *usable,
-                                 snig_cuda_props *first)
+                                 snig__cuda_props *first)
 {
     char err[SNIG_CUDA_ERRLEN];
     uint64_t least = UINT64_MAX;
     for (int d = 0; d < gpus; d++) {
-        snig_cuda_props p;
-        if (snig_cuda_describe(d, &p, err) != 0)
+        snig__cuda_props p;
+        if (snig__cuda_describe(d, &p, err) != 0)
             return snig__error(ctx, SNIG_ENGINE, "%s", err);
         uint64_t u = p.free_b / 100 * 94;
         u = u > (64u << 20) ? u - (64u << 20) : 0;
@@ -217,15 +217,15 @@ static void cuda_release(snig_ctx *ctx, void *prepared)
     if (p == NULL)
         return;
     for (int d = 0; p->cache != NULL && d < p->gpus; d++) {
-        snig_cuda_dev *dev = atomic_exchange(&p->cache[d], NULL);
-        snig_cuda_dev_free(&dev);
+        snig__cuda_dev *dev = atomic_exchange(&p->cache[d], NULL);
+        snig__cuda_dev_free(&dev);
     }
     snig__free(ctx, (void *)p->cache);
     for (int d = 0; p->weights != NULL && d < p->gpus; d++)
-        snig_cuda_device_free(d, p->weights[d]);
+        snig__cuda_device_free(d, p->weights[d]);
     snig__free(ctx, p->weights);
     if (p->arena != NULL)
-        snig_cuda_host_free(p->arena, p->arena_pinned);
+        snig__cuda_host_free(p->arena, p->arena_pinned);
     snig__free(ctx, p->retire);
     snig__free(ctx, p->pack);
     snig__free(ctx, p);
@@ -240,10 +240,10 @@ static snig_status upload(snig_ctx *ctx, cuda_prepared *p)
     if (p->weights == NULL)
         return SNIG_NOMEM;
     for (int d = 0; d < p->gpus; d++)
-        if (snig_cuda_device_alloc(d, p->arena_bytes, &p->weights[d], err) ||
-            snig_cuda_upload(d, p->weights[d], p->arena, p->arena_bytes, err))
+        if (snig__cuda_device_alloc(d, p->arena_bytes, &p->weights[d], err) ||
+            snig__cuda_upload(d, p->weights[d], p->arena, p->arena_bytes, err))
             return snig__error(ctx, SNIG_ENGINE, "%s", err);
-    snig_cuda_host_free(p->arena, p->arena_pinned);
+    snig__cuda_host_free(p->arena, p->arena_pinned);
     p->arena = NULL;
     p->upload_seconds = snig__now() - t0;
     return SNIG_OK;
@@ -266,7 +266,7 @@ static snig_status cuda_prepare(const snig_job *job, void **out)
     p->shortcuts = opt->shortcuts != 0;
     read_knobs(&p->fused, &p->section);
 
-    int present = snig_cuda_count();
+    int present = snig__cuda_count();
     p->gpus = opt->gpus > 0 ? opt->gpus : present;
     if (present == 0) {
         st = snig__error(ctx, SNIG_UNSUPPORTED, "engine 'cuda': no GPU");
@@ -299,15 +299,15 @@ static snig_status cuda_prepare(const snig_job *job, void **out)
 
     /* Where the weights live. */
     uint64_t usable = 0;
-    snig_cuda_props props;
+    snig__cuda_props props;
     st = usable_memory(ctx, p->gpus, &usable, &props);
     if (st != SNIG_OK)
         goto cleanup;
     snprintf(p->name, sizeof p->name, "%s", props.name);
-    p->section = snig_cuda_section(n, props.smem_block, props.smem_sm,
+    p->section = snig__cuda_section(n, props.smem_block, props.smem_sm,
                                    p->section);
     uint64_t budget = p->cap != 0 && p->cap < usable ? p->cap : usable;
-    if (!snig_cuda_weights_choose(&p->wp, n, layers, p->arena_bytes,
+    if (!snig__cuda_weights_choose(&p->wp, n, layers, p->arena_bytes,
                                   p->max_bytes, budget,
                                   opt->weight_buffers)) {
         st = snig__error(ctx, SNIG_NOMEM,
@@ -319,7 +319,7 @@ static snig_status cuda_prepare(const snig_job *job, void **out)
     }
 
     /* Packed once, in parallel. */
-    p->arena = snig_cuda_host_alloc(p->arena_bytes, &p->arena_pinned);
+    p->arena = snig__cuda_host_alloc(p->arena_bytes, &p->arena_pinned);
     if (p->arena == NULL) {
         st = snig__error(ctx, SNIG_NOMEM,
                          "engine 'cuda': %llu bytes of host memory for the "
@@ -348,17 +348,17 @@ cleanup:
     return st;
 }
 
-static snig_status run_workers(snig_cuda_run *run, int workers,
-                               snig_cuda_worker *w)
+static snig_status run_workers(snig__cuda_run *run, int workers,
+                               snig__cuda_worker *w)
 {
     snig_ctx *ctx = run->job->ctx;
     snig_status st = SNIG_OK;
     /* One GPU: the calling thread is its worker. */
     if (workers == 1) {
-        snig_cuda_worker_main(&w[0]);
+        snig__cuda_worker_main(&w[0]);
     } else {
         for (int i = 0; i < workers; i++) {
-            if (pthread_create(&w[i].thread, NULL, snig_cuda_worker_main,
+            if (pthread_create(&w[i].thread, NULL, snig__cuda_worker_main,
                                &w[i]) != 0) {
                 atomic_store(&run->stop, 1);
                 st = snig__error(ctx, SNIG_ENGINE,
@@ -381,8 +381,8 @@ static snig_status run_workers(snig_cuda_run *run, int workers,
 
 /* The figures a program reads back (snig_result_engine_info): what ran
  * where, and what it moved. */
-static void record(const cuda_prepared *p, const snig_cuda_run *run,
-                   const snig_cuda_worker *w, int workers, snig_result *res)
+static void record(const cuda_prepared *p, const snig__cuda_run *run,
+                   const snig__cuda_worker *w, int workers, snig_result *res)
 {
     uint64_t peak = 0, batches = 0;
     double kernel = 0.0, stage = 0.0, merge = 0.0, setup = 0.0;
@@ -432,12 +432,12 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
     const snig_inputs *in = job->in;
     const cuda_prepared *p = job->prepared;
     snig_status st = SNIG_OK;
-    snig_cuda_worker *w = NULL;
+    snig__cuda_worker *w = NULL;
     int workers = 0;
     if (p == NULL)
         return snig__error(ctx, SNIG_ENGINE,
                            "engine 'cuda': infer without prepare");
-    snig_cuda_run *run = snig__calloc(ctx, 1, sizeof *run);
+    snig__cuda_run *run = snig__calloc(ctx, 1, sizeof *run);
     if (run == NULL)
         return SNIG_NOMEM;
     res->live_counted = true;
@@ -446,15 +446,15 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
 
     /* The batch: what is left of the cap and of the free memory now. */
     uint64_t usable = 0;
-    snig_cuda_props props;
+    snig__cuda_props props;
     st = usable_memory(ctx, p->gpus, &usable, &props);
     if (st != SNIG_OK)
         goto cleanup;
     /* A device object left by an earlier call is memory this call has. */
     uint64_t kept = 0;
     for (int d = 0; d < p->gpus; d++) {
-        snig_cuda_dev *dev = atomic_load(&p->cache[d]);
-        uint64_t b = dev != NULL ? snig_cuda_dev_bytes(dev) : 0;
+        snig__cuda_dev *dev = atomic_load(&p->cache[d]);
+        uint64_t b = dev != NULL ? snig__cuda_dev_bytes(dev) : 0;
         kept = b > kept ? b : kept;
     }
     uint64_t budget = usable + kept;
@@ -467,7 +467,7 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
     }
     uint64_t weight_bytes =
         p->wp.resident ? 0 : (uint64_t)p->wp.buffers * p->max_bytes;
-    if (!snig_cuda_plan_make(&run->plan, p->n, p->layers, in->rowptr,
+    if (!snig__cuda_plan_make(&run->plan, p->n, p->layers, in->rowptr,
                              in->rows, weight_bytes, budget, opt->batch,
                              p->gpus)) {
         st = snig__error(ctx, SNIG_NOMEM,
@@ -482,7 +482,7 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
     run->res = res;
     run->shortcuts = p->shortcuts;
     run->threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
-    run->setup = (snig_cuda_setup){
+    run->setup = (snig__cuda_setup){
         .neurons = p->n, .layers = p->layers, .pack = p->pack,
         .arena = p->arena, .max_layer_bytes = p->max_bytes,
         .buffers = p->wp.buffers, .retire = p->retire,
@@ -509,7 +509,7 @@ static snig_status cuda_infer(const snig_job *job, snig_result *res)
         workers = 0;
         goto cleanup;
     }
-    uint32_t table = snig_dedup_table_size(run->plan.batch);
+    uint32_t table = snig__dedup_table_size(run->plan.batch);
     for (int i = 0; i < workers; i++) {
         w[i].run = run;
         w[i].device = i;
@@ -541,7 +541,7 @@ cleanup:
     return st;
 }
 
-const struct snig_engine_i snig_engine_cuda = {
+const struct snig_engine_i snig__engine_cuda = {
     .name = "cuda",
     .summary = "SNIG on NVIDIA GPUs: CUDA Graph per batch, weights resident "
                "or streamed, one worker per GPU",

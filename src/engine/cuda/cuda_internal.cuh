@@ -17,16 +17,16 @@
 #define SNIG_CUDA_MIN_BLOCKS 2
 /* About how many blocks a layer kernel launches (grid-stride over rows). */
 #define SNIG_CUDA_BLOCKS 8192
-/* The staged section (host/plan.h, snig_cuda_section) lives in dynamic
+/* The staged section (host/plan.h, snig__cuda_section) lives in dynamic
  * shared memory, 16 bytes per input neuron (4 rows interleaved). */
 
 /* Clears the batch's state and spreads its input rows into dense Y. */
-struct snig_input_args {
+struct snig__input_args {
     uint32_t m;                      /* rows of this batch (set per batch) */
     uint32_t n;
     uint32_t layers;
     const uint64_t *rowptr;
-    const snig_cuda_entry *entries;
+    const snig__cuda_entry *entries;
     float *y;
     uint32_t *list;
     uint32_t *rownz;
@@ -57,7 +57,7 @@ struct snig_layer_args {
 };
 
 /* Keeps the rows a layer left nonzero, retires saturated ones. */
-struct snig_compact_args {
+struct snig__compact_args {
     const uint32_t *list_in;
     const uint32_t *count_in;
     uint32_t *list_out;
@@ -74,13 +74,13 @@ struct snig_compact_args {
 };
 
 /* The kernels' addresses, for graph kernel nodes (kernel.cu). */
-const void *snig_cuda_input_kernel(void);
-const void *snig_cuda_layer_kernel(int fused);
-const void *snig_cuda_compact_kernel(void);
+const void *snig__cuda_input_kernel(void);
+const void *snig__cuda_layer_kernel(int fused);
+const void *snig__cuda_compact_kernel(void);
 
 /* 0 when e is cudaSuccess; else writes "file:line: what: reason" to err and
  * returns -1 (device.cu). */
-int snig_cuda_check(cudaError_t e, const char *what, const char *file,
+int snig__cuda_check(cudaError_t e, const char *what, const char *file,
                     int line, char *err);
 
 #endif /* SNIG_CUDA_INTERNAL_CUH */

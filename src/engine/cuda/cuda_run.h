@@ -10,15 +10,15 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-typedef struct snig_cuda_run {
+typedef struct snig__cuda_run {
     const snig_job *job;
     snig_result *res;
-    snig_cuda_setup setup;       /* device and weights set by each worker */
+    snig__cuda_setup setup;       /* device and weights set by each worker */
     const void *const *weights;  /* per GPU: resident weights, or NULL */
     /* Per GPU: a device object a finished call left for the next one (its
      * memory, graph and page-locked staging), taken by one call at a time. */
-    _Atomic(snig_cuda_dev *) *cache;
-    snig_cuda_plan plan;
+    _Atomic(snig__cuda_dev *) *cache;
+    snig__cuda_plan plan;
     int shortcuts;
     int threads;                 /* host threads of a worker's staging */
     uint64_t batches;
@@ -26,12 +26,12 @@ typedef struct snig_cuda_run {
     atomic_uint_least64_t done;  /* batches merged (progress) */
     double start;                /* of the call (progress) */
     atomic_int stop;             /* a worker failed: the others stop */
-} snig_cuda_run;
+} snig__cuda_run;
 
 /* One GPU's worker; its scratch is allocated by the calling thread (the
  * context's allocator is not for other threads). */
-typedef struct snig_cuda_worker {
-    snig_cuda_run *run;
+typedef struct snig__cuda_worker {
+    snig__cuda_run *run;
     int device;
     uint32_t *rep_of[SNIG_CUDA_SLOTS];  /* batch: each row's representative */
     uint32_t *reps;              /* batch: first row of each representative */
@@ -49,10 +49,10 @@ typedef struct snig_cuda_worker {
     double setup_seconds;        /* device object made (0: reused) */
     int reused;                  /* 1: an earlier call's device object */
     int io_pinned;
-} snig_cuda_worker;
+} snig__cuda_worker;
 
 /* The worker's thread: creates its GPU's graph, runs batches until none is
  * left, merges their results into run->res. */
-void *snig_cuda_worker_main(void *arg);
+void *snig__cuda_worker_main(void *arg);
 
 #endif /* SNIG_CUDA_RUN_H */

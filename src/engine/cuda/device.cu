@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int snig_cuda_check(cudaError_t e, const char *what, const char *file,
+int snig__cuda_check(cudaError_t e, const char *what, const char *file,
                     int line, char *err)
 {
     if (e == cudaSuccess)
@@ -16,7 +16,7 @@ int snig_cuda_check(cudaError_t e, const char *what, const char *file,
     return -1;
 }
 
-int snig_cuda_count(void)
+int snig__cuda_count(void)
 {
     int count = 0;
     cudaError_t e = cudaGetDeviceCount(&count);
@@ -27,15 +27,15 @@ int snig_cuda_count(void)
     return count > 0 ? count : 0;
 }
 
-int snig_cuda_describe(int dev, snig_cuda_props *p, char *err)
+int snig__cuda_describe(int dev, snig__cuda_props *p, char *err)
 {
     cudaDeviceProp prop;
     size_t f = 0, t = 0;
-    if (snig_cuda_check(cudaSetDevice(dev), "cudaSetDevice", __FILE__,
+    if (snig__cuda_check(cudaSetDevice(dev), "cudaSetDevice", __FILE__,
                         __LINE__, err) ||
-        snig_cuda_check(cudaGetDeviceProperties(&prop, dev),
+        snig__cuda_check(cudaGetDeviceProperties(&prop, dev),
                         "cudaGetDeviceProperties", __FILE__, __LINE__, err) ||
-        snig_cuda_check(cudaMemGetInfo(&f, &t), "cudaMemGetInfo", __FILE__,
+        snig__cuda_check(cudaMemGetInfo(&f, &t), "cudaMemGetInfo", __FILE__,
                         __LINE__, err))
         return -1;
     snprintf(p->name, sizeof p->name, "%s", prop.name);
@@ -49,34 +49,34 @@ int snig_cuda_describe(int dev, snig_cuda_props *p, char *err)
     return 0;
 }
 
-int snig_cuda_pinned_alloc(void **p, size_t bytes, char *err)
+int snig__cuda_pinned_alloc(void **p, size_t bytes, char *err)
 {
     *p = NULL;
     cudaError_t e = cudaHostAlloc(p, bytes ? bytes : 1, cudaHostAllocPortable);
     if (e != cudaSuccess)
         *p = NULL;
-    return snig_cuda_check(e, "cudaHostAlloc", __FILE__, __LINE__, err);
+    return snig__cuda_check(e, "cudaHostAlloc", __FILE__, __LINE__, err);
 }
 
-void snig_cuda_pinned_free(void *p)
+void snig__cuda_pinned_free(void *p)
 {
     if (p != NULL)
         (void)cudaFreeHost(p);
 }
 
-int snig_cuda_device_alloc(int dev, uint64_t bytes, void **p, char *err)
+int snig__cuda_device_alloc(int dev, uint64_t bytes, void **p, char *err)
 {
     *p = NULL;
-    if (snig_cuda_check(cudaSetDevice(dev), "cudaSetDevice", __FILE__,
+    if (snig__cuda_check(cudaSetDevice(dev), "cudaSetDevice", __FILE__,
                         __LINE__, err))
         return -1;
     cudaError_t e = cudaMalloc(p, bytes ? bytes : 1);
     if (e != cudaSuccess)
         *p = NULL;
-    return snig_cuda_check(e, "cudaMalloc", __FILE__, __LINE__, err);
+    return snig__cuda_check(e, "cudaMalloc", __FILE__, __LINE__, err);
 }
 
-void snig_cuda_device_free(int dev, void *p)
+void snig__cuda_device_free(int dev, void *p)
 {
     if (p == NULL)
         return;
@@ -85,11 +85,11 @@ void snig_cuda_device_free(int dev, void *p)
     (void)cudaGetLastError();
 }
 
-int snig_cuda_upload(int dev, void *dst, const void *src, uint64_t bytes,
+int snig__cuda_upload(int dev, void *dst, const void *src, uint64_t bytes,
                      char *err)
 {
-    return snig_cuda_check(cudaSetDevice(dev), "cudaSetDevice", __FILE__,
+    return snig__cuda_check(cudaSetDevice(dev), "cudaSetDevice", __FILE__,
                            __LINE__, err) ||
-           snig_cuda_check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice),
+           snig__cuda_check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice),
                            "cudaMemcpy (weights)", __FILE__, __LINE__, err);
 }

@@ -25,17 +25,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct snig_cuda_dev {
-    snig_cuda_setup s;
-    snig_cuda_plan plan;
+struct snig__cuda_dev {
+    snig__cuda_setup s;
+    snig__cuda_plan plan;
     unsigned char *mem;               // the one device allocation
     cudaStream_t stream;
     cudaGraph_t graph;
     cudaGraphExec_t exec;
     cudaGraphNode_t copy_rowptr, copy_mult, copy_entries, input_node;
-    snig_input_args input;
+    snig__input_args input;
     dim3 input_grid;
-    snig_cuda_io io[SNIG_CUDA_SLOTS];
+    snig__cuda_io io[SNIG_CUDA_SLOTS];
     int io_pinned[SNIG_CUDA_SLOTS][6];  // which io buffers are page-locked
     uint32_t pending_m[SNIG_CUDA_SLOTS];
     // Per slot: before the graph, after it, after the result copies.
@@ -46,7 +46,7 @@ struct snig_cuda_dev {
 };
 
 #define CHECK_CUDA(call, err) \
-    snig_cuda_check((call), #call, __FILE__, __LINE__, (err))
+    snig__cuda_check((call), #call, __FILE__, __LINE__, (err))
 
 static uint32_t min_u32(uint64_t a, uint64_t b)
 {
@@ -80,7 +80,7 @@ static int add_kernel(cudaGraphNode_t *node, cudaGraph_t g,
 }
 
 // The weights of layer l on the device.
-static const unsigned char *layer_weights(const snig_cuda_dev *d, uint32_t l)
+static const unsigned char *layer_weights(const snig__cuda_dev *d, uint32_t l)
 {
     if (d->s.weights != NULL)
         return (const unsigned char *)d->s.weights + d->s.pack[l].offset;
@@ -88,9 +88,9 @@ static const unsigned char *layer_weights(const snig_cuda_dev *d, uint32_t l)
            (uint64_t)(l % (uint32_t)d->s.buffers) * d->s.max_layer_bytes;
 }
 
-static int build_graph(snig_cuda_dev *d, char *err)
+static int build_graph(snig__cuda_dev *d, char *err)
 {
-    const snig_cuda_layout *lay = &d->plan.layout;
+    const snig__cuda_layout *lay = &d->plan.layout;
     const uint32_t n = d->s.neurons, layers = d->s.layers;
     const uint32_t batch = d->plan.batch;
     unsigned char *m = d->mem;
@@ -113,7 +113,7 @@ static int build_graph(snig_cuda_dev *d, char *err)
         min_u32((batch + SNIG_CUDA_THREADS - 1) / SNIG_CUDA_THREADS, 1024));
     const int streaming = d->s.weights == NULL;
     const uint32_t B = (uint32_t)d->s.buffers;
-    const void *layer_fn = snig_cuda_layer_kernel(d->s.fused);
+    const void *layer_fn = snig__cuda_layer_kernel(d->s.fused);
     // More than 48 KiB of shared memory needs the kernel's opt-in; refused,
     // the section shrinks to what needs none (3072 input neurons).
     if (cudaFuncSetAttribute(layer_fn,
@@ -146,16 +146,16 @@ static int build_graph(snig_cuda_dev *d, char *err)
         add_copy(&d->copy_entries, d->graph, NULL, 0, m + lay->entries,
                  d->io[0].entries,
                  (size_t)(d->plan.max_entries ? d->plan.max_entries : 1) *
-                     sizeof(snig_cuda_entry),
+                     sizeof(snig__cuda_entry),
                  err))
         goto cleanup;
     {
-        snig_input_args *a = &d->input;
+        snig__input_args *a = &d->input;
         a->m = batch;
         a->n = n;
         a->layers = layers;
         a->rowptr = (const uint64_t *)(m + lay->rowptr);
-        a->entries = (const snig_cuda_entry *)(m + lay->entries);
+        a->entries = (const snig__cuda_entry *)(m + lay->entries);
         a->y = y[0];
         a->list = list[0];
         a->rownz = rownz;
@@ -167,14 +167,14 @@ static int build_graph(snig_cuda_dev *d, char *err)
         cudaGraphNode_t deps[3] = {d->copy_rowptr, d->copy_mult,
                                    d->copy_entries};
         if (add_kernel(&d->input_node, d->graph, deps, 3,
-                       snig_cuda_input_kernel(), d->input_grid, 0, a, err))
+                       snig__cuda_input_kernel(), d->input_grid, 0, a, err))
             goto cleanup;
     }
 
     {
         cudaGraphNode_t prev = d->input_node;
         for (uint32_t l = 0; l < layers; l++) {
-            const snig_pack_layer *p = &d->s.pack[l];
+            const snig__pack_layer *p = &d->s.pack[l];
             const unsigned char *w = layer_weights(d, l);
             cudaGraphNode_t deps[2] = {prev, NULL};
             size_t ndeps = 1;
@@ -209,7 +209,7 @@ static int build_graph(snig_cuda_dev *d, char *err)
                            layer_grid, shared, &la, err))
                 goto cleanup;
 
-            snig_compact_args ca;
+            snig__compact_args ca;
             ca.list_in = list[l % 2];
             ca.count_in = count + l;
             ca.list_out = list[(l + 1) % 2];
@@ -225,7 +225,7 @@ static int build_graph(snig_cuda_dev *d, char *err)
             ca.retired = stats + layers + l;
             cudaGraphNode_t compact;
             if (add_kernel(&compact, d->graph, &kernels[l], 1,
-                           snig_cuda_compact_kernel(), compact_grid, 0, &ca,
+                           snig__cuda_compact_kernel(), compact_grid, 0, &ca,
                            err))
                 goto cleanup;
             prev = compact;
@@ -241,24 +241,24 @@ cleanup:
 
 // The host side of a batch in slot `slot`: page-locked where the system
 // gives it.
-static int alloc_io(snig_cuda_dev *d, int slot, char *err)
+static int alloc_io(snig__cuda_dev *d, int slot, char *err)
 {
     const uint64_t batch = d->plan.batch;
     const uint64_t entries = d->plan.max_entries ? d->plan.max_entries : 1;
-    snig_cuda_io *io = &d->io[slot];
+    snig__cuda_io *io = &d->io[slot];
     int *pin = d->io_pinned[slot];
-    io->rowptr = (uint64_t *)snig_cuda_host_alloc(
+    io->rowptr = (uint64_t *)snig__cuda_host_alloc(
         (batch + 1) * sizeof *io->rowptr, &pin[0]);
-    io->mult = (uint32_t *)snig_cuda_host_alloc(batch * sizeof *io->mult,
+    io->mult = (uint32_t *)snig__cuda_host_alloc(batch * sizeof *io->mult,
                                                 &pin[1]);
-    io->entries = (snig_cuda_entry *)snig_cuda_host_alloc(
+    io->entries = (snig__cuda_entry *)snig__cuda_host_alloc(
         entries * sizeof *io->entries, &pin[2]);
-    io->status = (uint8_t *)snig_cuda_host_alloc(batch, &pin[3]);
-    io->stats = (uint64_t *)snig_cuda_host_alloc(
+    io->status = (uint8_t *)snig__cuda_host_alloc(batch, &pin[3]);
+    io->stats = (uint64_t *)snig__cuda_host_alloc(
         2 * (uint64_t)d->s.layers * sizeof *io->stats, &pin[4]);
     pin[5] = 1;
     if (d->s.keep_values)
-        io->values = (float *)snig_cuda_host_alloc(
+        io->values = (float *)snig__cuda_host_alloc(
             batch * d->s.neurons * sizeof *io->values, &pin[5]);
     io->pinned = pin[0] && pin[1] && pin[2] && pin[3] && pin[4] && pin[5];
     if (io->rowptr == NULL || io->mult == NULL || io->entries == NULL ||
@@ -272,10 +272,10 @@ static int alloc_io(snig_cuda_dev *d, int slot, char *err)
     return 0;
 }
 
-int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
-                      snig_cuda_dev **out, char *err)
+int snig__cuda_dev_new(const snig__cuda_setup *s, const snig__cuda_plan *plan,
+                      snig__cuda_dev **out, char *err)
 {
-    snig_cuda_dev *d = NULL;
+    snig__cuda_dev *d = NULL;
     int rc = -1;
     *out = NULL;
     if (s->layers == 0 || plan->batch == 0 || s->neurons == 0) {
@@ -283,7 +283,7 @@ int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
                  __FILE__, __LINE__);
         return -1;
     }
-    d = (snig_cuda_dev *)calloc(1, sizeof *d);
+    d = (snig__cuda_dev *)calloc(1, sizeof *d);
     if (d == NULL) {
         snprintf(err, SNIG_CUDA_ERRLEN, "%s:%d: out of host memory", __FILE__,
                  __LINE__);
@@ -316,39 +316,39 @@ int snig_cuda_dev_new(const snig_cuda_setup *s, const snig_cuda_plan *plan,
     d = NULL;
     rc = 0;
 cleanup:
-    snig_cuda_dev_free(&d);
+    snig__cuda_dev_free(&d);
     return rc;
 }
 
-snig_cuda_io *snig_cuda_dev_io(snig_cuda_dev *d, int slot)
+snig__cuda_io *snig__cuda_dev_io(snig__cuda_dev *d, int slot)
 {
     return slot < d->slots ? &d->io[slot] : NULL;
 }
 
-void snig_cuda_dev_shape(const snig_cuda_dev *d, snig_cuda_setup *s,
-                         snig_cuda_plan *plan)
+void snig__cuda_dev_shape(const snig__cuda_dev *d, snig__cuda_setup *s,
+                         snig__cuda_plan *plan)
 {
     *s = d->s;
     s->slots = d->slots;
     *plan = d->plan;
 }
 
-int snig_cuda_dev_slots(const snig_cuda_dev *d)
+int snig__cuda_dev_slots(const snig__cuda_dev *d)
 {
     return d->slots;
 }
 
-uint64_t snig_cuda_dev_bytes(const snig_cuda_dev *d)
+uint64_t snig__cuda_dev_bytes(const snig__cuda_dev *d)
 {
     return d != NULL && d->mem != NULL ? d->plan.layout.total : 0;
 }
 
-int snig_cuda_dev_launch(snig_cuda_dev *d, int slot, uint32_t m, uint64_t nnz,
+int snig__cuda_dev_launch(snig__cuda_dev *d, int slot, uint32_t m, uint64_t nnz,
                          char *err)
 {
-    const snig_cuda_layout *lay = &d->plan.layout;
+    const snig__cuda_layout *lay = &d->plan.layout;
     const uint32_t layers = d->s.layers;
-    snig_cuda_io *io = slot >= 0 && slot < d->slots ? &d->io[slot] : NULL;
+    snig__cuda_io *io = slot >= 0 && slot < d->slots ? &d->io[slot] : NULL;
     if (io == NULL || m == 0 || m > d->plan.batch ||
         nnz > d->plan.max_entries || io->rowptr[m] != nnz) {
         snprintf(err, SNIG_CUDA_ERRLEN,
@@ -358,11 +358,11 @@ int snig_cuda_dev_launch(snig_cuda_dev *d, int slot, uint32_t m, uint64_t nnz,
                  d->plan.batch, (unsigned long long)d->plan.max_entries);
         return -1;
     }
-    snig_input_args a = d->input;
+    snig__input_args a = d->input;
     a.m = m;
     void *params[1] = {&a};
     cudaKernelNodeParams p = {};
-    p.func = const_cast<void *>(snig_cuda_input_kernel());
+    p.func = const_cast<void *>(snig__cuda_input_kernel());
     p.gridDim = d->input_grid;
     p.blockDim = dim3(SNIG_CUDA_THREADS, 1, 1);
     p.kernelParams = params;
@@ -382,7 +382,7 @@ int snig_cuda_dev_launch(snig_cuda_dev *d, int slot, uint32_t m, uint64_t nnz,
         CHECK_CUDA(cudaGraphExecMemcpyNodeSetParams1D(
                        d->exec, d->copy_entries, d->mem + lay->entries,
                        io->entries,
-                       (size_t)(nnz ? nnz : 1) * sizeof(snig_cuda_entry),
+                       (size_t)(nnz ? nnz : 1) * sizeof(snig__cuda_entry),
                        cudaMemcpyHostToDevice),
                    err) ||
         CHECK_CUDA(cudaGraphExecKernelNodeSetParams(d->exec, d->input_node, &p),
@@ -408,7 +408,7 @@ int snig_cuda_dev_launch(snig_cuda_dev *d, int slot, uint32_t m, uint64_t nnz,
     return CHECK_CUDA(cudaEventRecord(ev[2], d->stream), err);
 }
 
-int snig_cuda_dev_wait(snig_cuda_dev *d, int slot, double *graph_seconds,
+int snig__cuda_dev_wait(snig__cuda_dev *d, int slot, double *graph_seconds,
                        char *err)
 {
     float ms = 0.0f;
@@ -421,9 +421,9 @@ int snig_cuda_dev_wait(snig_cuda_dev *d, int slot, double *graph_seconds,
     return 0;
 }
 
-void snig_cuda_dev_free(snig_cuda_dev **dp)
+void snig__cuda_dev_free(snig__cuda_dev **dp)
 {
-    snig_cuda_dev *d = dp != NULL ? *dp : NULL;
+    snig__cuda_dev *d = dp != NULL ? *dp : NULL;
     if (d == NULL)
         return;
     // Errors are ignored here: this runs on failure paths too, and there is
@@ -442,14 +442,14 @@ void snig_cuda_dev_free(snig_cuda_dev **dp)
     if (d->stream_made)
         (void)cudaStreamDestroy(d->stream);
     for (int i = 0; i < SNIG_CUDA_SLOTS; i++) {
-        snig_cuda_io *io = &d->io[i];
+        snig__cuda_io *io = &d->io[i];
         const int *pin = d->io_pinned[i];
-        snig_cuda_host_free(io->rowptr, pin[0]);
-        snig_cuda_host_free(io->mult, pin[1]);
-        snig_cuda_host_free(io->entries, pin[2]);
-        snig_cuda_host_free(io->status, pin[3]);
-        snig_cuda_host_free(io->stats, pin[4]);
-        snig_cuda_host_free(io->values, pin[5]);
+        snig__cuda_host_free(io->rowptr, pin[0]);
+        snig__cuda_host_free(io->mult, pin[1]);
+        snig__cuda_host_free(io->entries, pin[2]);
+        snig__cuda_host_free(io->status, pin[3]);
+        snig__cuda_host_free(io->stats, pin[4]);
+        snig__cuda_host_free(io->values, pin[5]);
     }
     (void)cudaGetLastError();   // leave no error behind for the next call
     free(d);

@@ -23,7 +23,7 @@
 static const uint32_t NO_ROW = 0xffffffffu;
 
 __global__ void __launch_bounds__(SNIG_CUDA_THREADS)
-snig_input_kernel(snig_input_args a)
+snig__input_kernel(snig__input_args a)
 {
     if (blockIdx.x == 0) {
         for (uint32_t i = threadIdx.x; i <= a.layers; i += blockDim.x)
@@ -38,7 +38,7 @@ snig_input_kernel(snig_input_args a)
         __syncthreads();   // the row is cleared before it is filled
         for (uint64_t k = a.rowptr[r] + threadIdx.x; k < a.rowptr[r + 1];
              k += blockDim.x) {
-            snig_cuda_entry e = a.entries[k];
+            snig__cuda_entry e = a.entries[k];
             if (e.col < a.n)
                 y[e.col] = e.val;
         }
@@ -155,7 +155,7 @@ snig_layer_kernel(snig_layer_args a)
             if (__syncthreads_or(nz)) {
 #pragma unroll
                 for (int c = 0; c < SNIG_CUDA_COLS; c++)
-                    k[c] = snig_pack_section(
+                    k[c] = snig__pack_section(
                         a.idx + first[c],
                         a.val != 0 ? a.val + first[c] : (const float *)0,
                         SNIG_PACK_GROUP, a.uniform, k[c], kend[c], s0,
@@ -163,7 +163,7 @@ snig_layer_kernel(snig_layer_args a)
             } else {
 #pragma unroll
                 for (int c = 0; c < SNIG_CUDA_COLS; c++)
-                    k[c] = snig_pack_skip(a.idx + first[c], SNIG_PACK_GROUP,
+                    k[c] = snig__pack_skip(a.idx + first[c], SNIG_PACK_GROUP,
                                           k[c], kend[c], s0 + len);
             }
             __syncthreads();   // everyone is done with ys before it reloads
@@ -197,7 +197,7 @@ snig_layer_kernel(snig_layer_args a)
 }
 
 __global__ void __launch_bounds__(SNIG_CUDA_THREADS)
-snig_compact_kernel(snig_compact_args a)
+snig__compact_kernel(snig__compact_args a)
 {
     const uint32_t count = *a.count_in;
     if (count == 0)
@@ -251,18 +251,18 @@ snig_compact_kernel(snig_compact_args a)
     }
 }
 
-const void *snig_cuda_input_kernel(void)
+const void *snig__cuda_input_kernel(void)
 {
-    return (const void *)snig_input_kernel;
+    return (const void *)snig__input_kernel;
 }
 
-const void *snig_cuda_layer_kernel(int fused)
+const void *snig__cuda_layer_kernel(int fused)
 {
     return fused ? (const void *)snig_layer_kernel<1>
                  : (const void *)snig_layer_kernel<0>;
 }
 
-const void *snig_cuda_compact_kernel(void)
+const void *snig__cuda_compact_kernel(void)
 {
-    return (const void *)snig_compact_kernel;
+    return (const void *)snig__compact_kernel;
 }

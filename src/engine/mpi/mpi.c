@@ -317,7 +317,7 @@ static const struct snig_dist_i mpi_dist = {
     .load_inputs = snig__mpi_load_inputs,
 };
 
-const struct snig_engine_i snig_engine_mpi = {
+const struct snig_engine_i snig__engine_mpi = {
     .name = "mpi",
     .summary = "MPI ranks: rows split by nonzeros, a local engine on each "
                "rank (--engine under mpirun), gathered on rank 0",

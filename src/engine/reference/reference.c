@@ -113,7 +113,7 @@ cleanup:
     return st;
 }
 
-const struct snig_engine_i snig_engine_reference = {
+const struct snig_engine_i snig__engine_reference = {
     .name = "reference",
     .summary = "serial float32 oracle: the definition of a layer, row by row",
     .infer = reference_infer,

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-uint32_t snig_dedup_table_size(uint32_t count)
+uint32_t snig__dedup_table_size(uint32_t count)
 {
     uint32_t size = 16;
     while (size < 2 * (uint64_t)count && size < (1u << 31))
@@ -34,7 +34,7 @@ static int rows_equal(const uint64_t *rowptr, const uint32_t *col,
            memcmp(val + rowptr[a], val + rowptr[b], len * sizeof *val) == 0;
 }
 
-uint32_t snig_dedup_rows(const uint64_t *rowptr, const uint32_t *col,
+uint32_t snig__dedup_rows(const uint64_t *rowptr, const uint32_t *col,
                          const float *val, uint64_t first, uint32_t count,
                          int enabled, uint32_t *rep_of, uint32_t *reps,
                          uint32_t *mult, uint32_t *table, uint64_t *hash,
@@ -56,7 +56,7 @@ uint32_t snig_dedup_rows(const uint64_t *rowptr, const uint32_t *col,
         hash[t] = row_hash(col + rowptr[r], val + rowptr[r],
                            rowptr[r + 1] - rowptr[r]);
     }
-    uint32_t size = snig_dedup_table_size(count);
+    uint32_t size = snig__dedup_table_size(count);
     memset(table, 0, (size_t)size * sizeof *table);   /* 0: empty, else q+1 */
     for (uint32_t t = 0; t < count; t++) {
         uint64_t r = first + t;

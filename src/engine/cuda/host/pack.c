@@ -34,7 +34,7 @@ static uint64_t group_slots(uint32_t n, uint32_t g, const uint32_t *count)
     return (uint64_t)most * SNIG_PACK_GROUP;
 }
 
-uint64_t snig_pack_slots(uint32_t n, uint64_t nnz, const uint16_t *col16,
+uint64_t snig__pack_slots(uint32_t n, uint64_t nnz, const uint16_t *col16,
                          const uint32_t *col32, uint32_t *count)
 {
     uint64_t slots = 0;
@@ -44,7 +44,7 @@ uint64_t snig_pack_slots(uint32_t n, uint64_t nnz, const uint16_t *col16,
     return slots;
 }
 
-int snig_pack_plan(snig_pack_layer *d, uint32_t n, uint64_t nnz,
+int snig__pack_plan(snig__pack_layer *d, uint32_t n, uint64_t nnz,
                    uint64_t slots, int has_values, int per_neuron_bias)
 {
     /* Offsets are 32 bits: at most 6 bytes a slot must stay below 4 GiB. */
@@ -75,7 +75,7 @@ int snig_pack_plan(snig_pack_layer *d, uint32_t n, uint64_t nnz,
     return 1;
 }
 
-int snig_pack_uniform(const float *val, uint64_t nnz)
+int snig__pack_uniform(const float *val, uint64_t nnz)
 {
     for (uint64_t k = 1; k < nnz; k++)
         if (memcmp(&val[k], &val[0], sizeof val[0]) != 0)
@@ -90,7 +90,7 @@ typedef struct view {
     const float *val, *bias;
 } view;
 
-static view view_of(const snig_pack_layer *d, const void *blob)
+static view view_of(const snig__pack_layer *d, const void *blob)
 {
     const unsigned char *b = blob;
     return (view){
@@ -110,7 +110,7 @@ static uint32_t column_base(const view *v, uint32_t j)
 /* The all-32 row through the packed layer, summed as the kernel sums it:
  * the saturation shortcut is exact because this is the very computation the
  * kernel would do. */
-static int maps_saturated(const snig_pack_layer *d, const view *v, uint32_t n,
+static int maps_saturated(const snig__pack_layer *d, const view *v, uint32_t n,
                           int fused)
 {
     for (uint32_t j = 0; j < n; j++) {
@@ -119,7 +119,7 @@ static int maps_saturated(const snig_pack_layer *d, const view *v, uint32_t n,
         for (uint32_t k = 0; k < v->len[j]; k++) {
             float w = v->val ? v->val[base + (size_t)k * SNIG_PACK_GROUP]
                              : d->uniform;
-            z = snig_pack_madd(z, SNIG_YMAX, w, fused);
+            z = snig__pack_madd(z, SNIG_YMAX, w, fused);
         }
         if (snig_activate(z, v->bias ? v->bias[j] : d->bias_scalar) !=
             SNIG_YMAX)
@@ -128,7 +128,7 @@ static int maps_saturated(const snig_pack_layer *d, const view *v, uint32_t n,
     return 1;
 }
 
-void snig_pack_fill(snig_pack_layer *d, uint32_t n, const uint32_t *rowptr,
+void snig__pack_fill(snig__pack_layer *d, uint32_t n, const uint32_t *rowptr,
                     const uint16_t *col16, const uint32_t *col32,
                     const float *val, float uniform, const float *bias,
                     float bias_scalar, int fused, void *blob,
@@ -166,7 +166,7 @@ void snig_pack_fill(snig_pack_layer *d, uint32_t n, const uint32_t *rowptr,
     d->maps_saturated = maps_saturated(d, &v, n, fused);
 }
 
-void snig_pack_emulate(const snig_pack_layer *d, const void *blob, uint32_t n,
+void snig__pack_emulate(const snig__pack_layer *d, const void *blob, uint32_t n,
                        uint32_t section, int fused, const float *yin,
                        float *yout, uint32_t rows, float *acc,
                        uint32_t *cursor)
@@ -199,12 +199,12 @@ void snig_pack_emulate(const snig_pack_layer *d, const void *blob, uint32_t n,
                 uint32_t base = column_base(&v, j);
                 const uint16_t *idx = v.idx + base;
                 cursor[j] =
-                    any ? snig_pack_section(idx, v.val ? v.val + base : NULL,
+                    any ? snig__pack_section(idx, v.val ? v.val + base : NULL,
                                             SNIG_PACK_GROUP, d->uniform,
                                             cursor[j], v.len[j], s0, s0 + len,
                                             ys, fused,
                                             acc + (size_t)j * SNIG_CUDA_ROWS)
-                        : snig_pack_skip(idx, SNIG_PACK_GROUP, cursor[j],
+                        : snig__pack_skip(idx, SNIG_PACK_GROUP, cursor[j],
                                          v.len[j], s0 + len);
             }
         }

@@ -36,7 +36,7 @@ extern "C" {
 /* Columns interleaved together (a warp). */
 #define SNIG_PACK_GROUP 32u
 
-typedef struct snig_pack_layer {
+typedef struct snig__pack_layer {
     uint64_t offset;       /* of the blob in the arena (bytes, 256-aligned) */
     uint64_t bytes;        /* blob size (multiple of 256) */
     uint32_t nnz;
@@ -48,34 +48,34 @@ typedef struct snig_pack_layer {
     float uniform;
     float bias_scalar;
     int maps_saturated;    /* 1: the all-32 row comes out all-32 */
-} snig_pack_layer;
+} snig__pack_layer;
 
 /* Slots a layer needs (its entries and the groups' padding), given as CSR
  * by input neuron: nnz column indices in col16 or col32.  count: n scratch
  * uint32. */
-uint64_t snig_pack_slots(uint32_t n, uint64_t nnz, const uint16_t *col16,
+uint64_t snig__pack_slots(uint32_t n, uint64_t nnz, const uint16_t *col16,
                          const uint32_t *col32, uint32_t *count);
 
 /* Fills the sizes and offsets of d for a layer of n neurons, nnz entries
  * and `slots` slots (offset is left alone).  Returns 0 when the layer cannot
  * be packed (n or slots too large). */
-int snig_pack_plan(snig_pack_layer *d, uint32_t n, uint64_t nnz,
+int snig__pack_plan(snig__pack_layer *d, uint32_t n, uint64_t nnz,
                    uint64_t slots, int has_values, int per_neuron_bias);
 
 /* Packs one layer given as CSR by input neuron (rowptr, col16 or col32, val
  * or NULL for `uniform`, bias or NULL for bias_scalar) into blob, which has
- * d->bytes bytes; d comes from snig_pack_plan with this layer's slots.
+ * d->bytes bytes; d comes from snig__pack_plan with this layer's slots.
  * cursor: n scratch uint32.
  * Also sets d->maps_saturated, summing as the kernel does in the order
  * `fused` (pack_math.h). */
-void snig_pack_fill(snig_pack_layer *d, uint32_t n, const uint32_t *rowptr,
+void snig__pack_fill(snig__pack_layer *d, uint32_t n, const uint32_t *rowptr,
                     const uint16_t *col16, const uint32_t *col32,
                     const float *val, float uniform, const float *bias,
                     float bias_scalar, int fused, void *blob,
                     uint32_t *cursor);
 
 /* 1 when val[0..nnz) are all the same value (bit for bit). */
-int snig_pack_uniform(const float *val, uint64_t nnz);
+int snig__pack_uniform(const float *val, uint64_t nnz);
 
 /* Largest section the host emulation takes. */
 #define SNIG_PACK_EMULATE_SECTION 256u
@@ -85,7 +85,7 @@ int snig_pack_uniform(const float *val, uint64_t nnz);
  * SNIG_PACK_EMULATE_SECTION), a section skipped when it is zero in every
  * row of the tile, in the order `fused`.  yin/yout: rows x n.  Scratch:
  * acc n * SNIG_CUDA_ROWS floats, cursor n uint32. */
-void snig_pack_emulate(const snig_pack_layer *d, const void *blob, uint32_t n,
+void snig__pack_emulate(const snig__pack_layer *d, const void *blob, uint32_t n,
                        uint32_t section, int fused, const float *yin,
                        float *yout, uint32_t rows, float *acc,
                        uint32_t *cursor);

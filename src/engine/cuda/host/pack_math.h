@@ -25,7 +25,7 @@
 /* No input neuron: ends a column's walk. */
 #define SNIG_PACK_END 0xffffffffu
 
-SNIG_HD float snig_pack_madd(float acc, float y, float w, int fused)
+SNIG_HD float snig__pack_madd(float acc, float y, float w, int fused)
 {
 #ifdef __CUDA_ARCH__
     return fused ? __fmaf_rn(y, w, acc) : __fadd_rn(acc, __fmul_rn(y, w));
@@ -44,7 +44,7 @@ SNIG_HD float snig_pack_madd(float acc, float y, float w, int fused)
  * The next entry's index is read before the current one is used (two loads
  * in flight).  Returns the first entry not used (where the next section
  * starts). */
-SNIG_HD uint32_t snig_pack_section(const uint16_t *idx, const float *val,
+SNIG_HD uint32_t snig__pack_section(const uint16_t *idx, const float *val,
                                    uint32_t step, float uniform, uint32_t k,
                                    uint32_t kend, uint32_t s0, uint32_t s1,
                                    const float *ys, int fused, float *acc)
@@ -56,14 +56,14 @@ SNIG_HD uint32_t snig_pack_section(const uint16_t *idx, const float *val,
         const float w = val != 0 ? val[(size_t)k * step] : uniform;
 #ifdef __CUDA_ARCH__
         const float4 y = *(const float4 *)(ys + (size_t)(i - s0) * 4);
-        acc[0] = snig_pack_madd(acc[0], y.x, w, fused);
-        acc[1] = snig_pack_madd(acc[1], y.y, w, fused);
-        acc[2] = snig_pack_madd(acc[2], y.z, w, fused);
-        acc[3] = snig_pack_madd(acc[3], y.w, w, fused);
+        acc[0] = snig__pack_madd(acc[0], y.x, w, fused);
+        acc[1] = snig__pack_madd(acc[1], y.y, w, fused);
+        acc[2] = snig__pack_madd(acc[2], y.z, w, fused);
+        acc[3] = snig__pack_madd(acc[3], y.w, w, fused);
 #else
         const float *y = ys + (size_t)(i - s0) * SNIG_CUDA_ROWS;
         for (int r = 0; r < SNIG_CUDA_ROWS; r++)
-            acc[r] = snig_pack_madd(acc[r], y[r], w, fused);
+            acc[r] = snig__pack_madd(acc[r], y[r], w, fused);
 #endif
         k++;
         i = next;
@@ -72,7 +72,7 @@ SNIG_HD uint32_t snig_pack_section(const uint16_t *idx, const float *val,
 }
 
 /* Skips the entries k.. of a column that fall in a section of zeros. */
-SNIG_HD uint32_t snig_pack_skip(const uint16_t *idx, uint32_t step, uint32_t k,
+SNIG_HD uint32_t snig__pack_skip(const uint16_t *idx, uint32_t step, uint32_t k,
                                 uint32_t kend, uint32_t s1)
 {
     while (k < kend && idx[(size_t)k * step] < s1)

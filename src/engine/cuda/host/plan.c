@@ -8,7 +8,7 @@ static uint64_t take(uint64_t *at, uint64_t bytes)
     return start;
 }
 
-void snig_cuda_layout_make(snig_cuda_layout *lay, uint32_t n, uint32_t layers,
+void snig__cuda_layout_make(snig__cuda_layout *lay, uint32_t n, uint32_t layers,
                            uint32_t batch, uint64_t max_entries,
                            uint64_t weight_bytes)
 {
@@ -25,13 +25,13 @@ void snig_cuda_layout_make(snig_cuda_layout *lay, uint32_t n, uint32_t layers,
     lay->rowptr = take(&at, (b + 1) * sizeof(uint64_t));
     lay->mult = take(&at, b * sizeof(uint32_t));
     lay->entries = take(&at, (max_entries ? max_entries : 1) *
-                                 sizeof(snig_cuda_entry));
+                                 sizeof(snig__cuda_entry));
     lay->count = take(&at, ((uint64_t)layers + 1) * sizeof(uint32_t));
     lay->stats = take(&at, 2 * (uint64_t)layers * sizeof(uint64_t));
     lay->total = at;
 }
 
-uint64_t snig_cuda_max_entries(const uint64_t *rowptr, uint64_t rows,
+uint64_t snig__cuda_max_entries(const uint64_t *rowptr, uint64_t rows,
                                uint32_t batch)
 {
     uint64_t most = 0;
@@ -44,19 +44,19 @@ uint64_t snig_cuda_max_entries(const uint64_t *rowptr, uint64_t rows,
 }
 
 /* 1 when a batch of `batch` rows fits the budget; fills p. */
-static int fits(snig_cuda_plan *p, uint32_t n, uint32_t layers,
+static int fits(snig__cuda_plan *p, uint32_t n, uint32_t layers,
                 const uint64_t *rowptr, uint64_t rows, uint64_t weights,
                 uint64_t budget, uint32_t batch)
 {
-    p->max_entries = snig_cuda_max_entries(rowptr, rows, batch);
-    snig_cuda_layout_make(&p->layout, n, layers, batch, p->max_entries,
+    p->max_entries = snig__cuda_max_entries(rowptr, rows, batch);
+    snig__cuda_layout_make(&p->layout, n, layers, batch, p->max_entries,
                           weights);
     return p->layout.total <= budget;
 }
 
 /* The largest batch <= start whose layout fits the budget (only start
  * itself when exact), 0 when none; p holds its layout. */
-static uint32_t fit_batch(snig_cuda_plan *p, uint32_t n, uint32_t layers,
+static uint32_t fit_batch(snig__cuda_plan *p, uint32_t n, uint32_t layers,
                           const uint64_t *rowptr, uint64_t rows,
                           uint64_t weights, uint64_t budget, uint32_t start,
                           int exact)
@@ -79,17 +79,17 @@ static uint32_t fit_batch(snig_cuda_plan *p, uint32_t n, uint32_t layers,
     return lo;
 }
 
-int snig_cuda_weights_choose(snig_cuda_weights_plan *w, uint32_t n,
+int snig__cuda_weights_choose(snig__cuda_weights_plan *w, uint32_t n,
                              uint32_t layers, uint64_t arena_bytes,
                              uint64_t max_layer_bytes, uint64_t budget,
                              int want_buffers)
 {
-    snig_cuda_layout lay;
+    snig__cuda_layout lay;
     int buffers = want_buffers > 0 ? want_buffers : 2;
     if ((uint32_t)buffers > layers)
         buffers = (int)(layers ? layers : 1);
     w->buffers = buffers;
-    snig_cuda_layout_make(&lay, n, layers, SNIG_CUDA_RESIDENT_ROWS,
+    snig__cuda_layout_make(&lay, n, layers, SNIG_CUDA_RESIDENT_ROWS,
                           (uint64_t)SNIG_CUDA_RESIDENT_ROWS *
                               (n / SNIG_CUDA_RESIDENT_DENSITY + 1),
                           0);
@@ -98,13 +98,13 @@ int snig_cuda_weights_choose(snig_cuda_weights_plan *w, uint32_t n,
     if (w->resident)
         return 1;
     /* Streamed: one row (dense, the worst) beside the buffers at least. */
-    snig_cuda_layout_make(&lay, n, layers, 1, n,
+    snig__cuda_layout_make(&lay, n, layers, 1, n,
                           (uint64_t)buffers * max_layer_bytes);
     w->need = lay.total;
     return lay.total <= budget;
 }
 
-int snig_cuda_plan_make(snig_cuda_plan *p, uint32_t n, uint32_t layers,
+int snig__cuda_plan_make(snig__cuda_plan *p, uint32_t n, uint32_t layers,
                         const uint64_t *rowptr, uint64_t rows,
                         uint64_t weight_bytes, uint64_t budget,
                         uint32_t want_batch, int gpus)
@@ -124,13 +124,13 @@ int snig_cuda_plan_make(snig_cuda_plan *p, uint32_t n, uint32_t layers,
     if (p->batch > 0)
         return 1;
     /* Tell the caller the least it would take: one row. */
-    p->max_entries = snig_cuda_max_entries(rowptr, rows, 1);
-    snig_cuda_layout_make(&p->layout, n, layers, 1, p->max_entries,
+    p->max_entries = snig__cuda_max_entries(rowptr, rows, 1);
+    snig__cuda_layout_make(&p->layout, n, layers, 1, p->max_entries,
                           weight_bytes);
     return 0;
 }
 
-uint32_t snig_cuda_section(uint32_t n, uint64_t smem_block, uint64_t smem_sm,
+uint32_t snig__cuda_section(uint32_t n, uint64_t smem_block, uint64_t smem_sm,
                            uint32_t want)
 {
     const uint64_t per_neuron = 16;   /* 4 rows of floats */
