@@ -84,7 +84,7 @@ for line in open(sys.argv[1]):
 def f(v, fmt):
     return fmt % v if v is not None else ""
 print("| workload | inputs | threads | mode | infer s | prepare s | 1->2 threads "
-      "| simple loop s (ratio) | GraphBLAS s (ratio) | categories | date |")
+      "| simple loop s (ratio) | GraphBLAS s (ratio) | categories | machine, date |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for (w, t, m), r in rows.items():
     loop = f(r.get("simple_loop_seconds"), "%.4f")
@@ -99,7 +99,8 @@ for (w, t, m), r in rows.items():
         w, r.get("inputs", ""), t, "default" if m == "shortcuts" else m,
         r["seconds"], f(r.get("prepare_seconds"), "%.3f"),
         f(r.get("scaling"), "%.2fx"), loop, peer, r["categories"],
-        r.get("date", "")))
+        ("AMD " if "AMD" in r.get("machine", "") else "Intel ") +
+        r.get("date", "2026-11-27 (engine before issue 13)")))
 PY
 fi
 for f in "$snig" "$peak" "$loop"; do
@@ -226,7 +227,7 @@ if pmed is None:
         if (old.get("workload") in (name, name + "-fullpeer")
                 and old.get("peer_seconds") and old.get("inputs", run["inputs"]) == run["inputs"]):
             pmed = old["peer_seconds"]
-            reused = old.get("date", "2026-11-27")
+            reused = old.get("peer_reused_from") or old.get("date", "2026-11-27")
 med1 = statistics.median(t1) if t1 else None
 lmed = statistics.median(lt) if lt else None
 rec = {"machine": machine, "engine": "cpu", "workload": name,

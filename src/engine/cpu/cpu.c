@@ -211,8 +211,8 @@ cleanup:
 
 const struct snig_engine_i snig__engine_cpu = {
     .name = "cpu",
-    .summary = "OpenMP over batches of rows, vectorised 16-row panels with a "
-               "row-at-a-time path for sparse rows, exact shortcuts",
+    .summary = "OpenMP over batches of rows, 16-row panels (gather for dense "
+               "panels, scatter for sparse ones), exact shortcuts",
     .prepare = cpu_prepare,
     .release = cpu_release,
     .infer = cpu_infer,

@@ -250,8 +250,15 @@ snig_status snig__cpu_layer_prepare(const snig_job *job, uint32_t l,
     if (st != SNIG_OK)
         return st;
     const snig_layer *S = &net->layer[l];
-    if (S->rowptr[S->n_in] != S->nnz)   /* the sizes mem was cut by */
-        return SNIG_CORRUPT;
+    if (S->rowptr[S->n_in] != S->nnz) {  /* the sizes mem was cut by */
+#pragma omp critical(snig_cpu_ctx)
+        st = snig__error(job->ctx, SNIG_CORRUPT,
+                         "%s: layer %u: %llu entries, but %llu recorded",
+                         net->path ? net->path : "network", l + 1,
+                         (unsigned long long)S->rowptr[S->n_in],
+                         (unsigned long long)S->nnz);
+        return st;
+    }
     cpu_layer L = {
         .n_in = S->n_in,
         .n_out = S->n_out,
