@@ -298,31 +298,7 @@ static void test_failed_saves(snig_ctx *ctx)
 
 /* ------------------------------------------------------------ mangling */
 
-static unsigned char *slurp(const char *p, size_t *n)
-{
-    FILE *f = fopen(p, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(*n ? *n : 1);
-    if (b && fread(b, 1, *n, f) != *n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    return b;
-}
 
-static void spit(const char *p, const unsigned char *b, size_t n)
-{
-    FILE *f = fopen(p, "wb");
-    if (f == NULL)
-        return;
-    fwrite(b, 1, n, f);
-    fclose(f);
-}
 
 static void reseal(unsigned char *b, uint32_t entries)
 {
@@ -366,7 +342,7 @@ static void test_mangled(snig_ctx *ctx)
     const char *good = tpath(5, "good.snb");
     CHECK_OK(ctx, snig_network_save(ctx, net, good));
     size_t n = 0;
-    unsigned char *orig = slurp(good, &n);
+    unsigned char *orig = test_slurp(good, &n);
     CHECK(orig != NULL && n > 1000);
     if (orig == NULL)
         return;
@@ -400,7 +376,7 @@ static void test_mangled(snig_ctx *ctx)
             break;
         case LAYER_BYTE: b[e1.offset + e1.length / 2] ^= 0x10; break;
         }
-        spit(p, b, len);
+        test_spit(p, b, len);
         snig_network *back = NULL;
         snig_status st = snig__snb_load_network(ctx, p, NULL, &back);
         const char *msg = snig_errmsg(ctx);
@@ -453,13 +429,13 @@ static void test_mangled(snig_ctx *ctx)
     const char *p = tpath(6, "bad-inputs.snb");
     CHECK_OK(ctx, snig__snb_save_inputs(ctx, in, p, 16));
     free(orig);
-    orig = slurp(p, &n);
+    orig = test_slurp(p, &n);
     {
         snb_entry e;
         snig__snb_entry_decode(orig + SNB_HEADER_SIZE + SNB_ENTRY_SIZE,
                                SNB_VERSION, 64, &e);
         orig[e.offset + e.length - 3] ^= 0x40;
-        spit(p, orig, n);
+        test_spit(p, orig, n);
         /* Rows in chunk 1 only: chunks 0 and 2 are fine. */
         snig_load_options o;
         snig_load_options_init(&o);

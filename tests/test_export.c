@@ -16,14 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char base[512];
 
-static const char *path_of(int slot, const char *name)
-{
-    static char p[8][1000];
-    snprintf(p[slot & 7], sizeof p[0], "%s/%s", base, name);
-    return p[slot & 7];
-}
 
 /* The weight of (i, j) in layer L, or NAN when there is no entry. */
 static float entry(const snig_layer *L, uint32_t i, uint32_t j)
@@ -173,7 +166,7 @@ static void round_trip(snig_ctx *ctx, const snig_network *net, const char *tag)
 {
     char name[64];
     snprintf(name, sizeof name, "%s.snb", tag);
-    const char *snb = path_of(0, name);
+    const char *snb = test_path(0, name);
     CHECK_OK(ctx, snig_network_save(ctx, net, snb));
     for (int verify = 1; verify >= 0; verify--) {
         snig_load_options o;
@@ -196,7 +189,7 @@ static void round_trip(snig_ctx *ctx, const snig_network *net, const char *tag)
     const char *formats[] = {"tsv", "mtx"};
     for (int f = 0; f < 2 && from_snb != NULL; f++) {
         snprintf(name, sizeof name, "%s-%s", tag, formats[f]);
-        const char *dir = path_of(1, name);
+        const char *dir = test_path(1, name);
         CHECK_OK(ctx, snig_network_export(ctx, from_snb, formats[f], dir));
         snig_network *back = NULL;
         CHECK_OK(ctx, snig_network_load(ctx, dir, NULL, &back));
@@ -215,7 +208,7 @@ static void official_layout(snig_ctx *ctx)
     snig_network *net = NULL;
     CHECK_OK(ctx, test_random_network(ctx, 64, 3, 4, 0.0f, 0.0625f, 0, 0, 0,
                                       5, &net));
-    const char *dir = path_of(2, "official");
+    const char *dir = test_path(2, "official");
     CHECK_OK(ctx, snig_network_export(ctx, net, "tsv", dir));
     const char *want[] = {"n64-l1.tsv", "n64-l2.tsv", "n64-l3.tsv"};
     int found = 0, other = 0;
@@ -261,16 +254,16 @@ static void nothing_left(snig_ctx *ctx)
     for (int f = 0; f < 3 && net != NULL; f++) {
         char name[32];
         snprintf(name, sizeof name, "cancelled-%s", formats[f]);
-        const char *p = path_of(3, name);
+        const char *p = test_path(3, name);
         snig_cancel(ctx);
         CHECK(snig_network_export(ctx, net, formats[f], p) == SNIG_CANCELLED);
         snig_clear_error(ctx);
         CHECK(!test_file_exists(p));
     }
-    CHECK(snig_network_export(ctx, net, "csv", path_of(3, "x")) == SNIG_USAGE);
+    CHECK(snig_network_export(ctx, net, "csv", test_path(3, "x")) == SNIG_USAGE);
     snig_clear_error(ctx);
     int leftovers = 0;
-    DIR *d = opendir(base);
+    DIR *d = opendir(test_path(7, "."));
     for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
         leftovers += strstr(e->d_name, ".tmp.") != NULL;
     if (d != NULL)
@@ -330,11 +323,7 @@ static void version1(snig_ctx *ctx)
 
 int main(void)
 {
-    snprintf(base, sizeof base, "%s/testfiles/export-%d", SNIG_BINARY_DIR,
-             (int)getpid());
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", base, base);
-    if (system(cmd) != 0)
+    if (test_scratch("export") == NULL)
         return 1;
     snig_ctx *ctx = NULL;
     snig_ctx_new(&ctx, NULL);
@@ -352,8 +341,6 @@ int main(void)
     nothing_left(ctx);
     version1(ctx);
     snig_ctx_free(&ctx);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-    if (test_failures == 0 && system(cmd) != 0)
-        return 1;
+    test_scratch_end();
     return test_result("test_export");
 }

@@ -18,42 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char base[512];
 
-static const char *path_of(int slot, const char *name)
-{
-    static char p[8][1000];
-    snprintf(p[slot & 7], sizeof p[0], "%s/%s", base, name);
-    return p[slot & 7];
-}
 
 /* ---- files as bytes */
 
-static unsigned char *slurp(const char *p, size_t *n)
-{
-    FILE *f = fopen(p, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(*n ? *n : 1);
-    if (b && fread(b, 1, *n, f) != *n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    return b;
-}
 
-static void spit(const char *p, const void *b, size_t n)
-{
-    FILE *f = fopen(p, "wb");
-    if (f == NULL)
-        return;
-    fwrite(b, 1, n, f);
-    fclose(f);
-}
 
 static void entry_of(const unsigned char *b, uint32_t k, snb_entry *e)
 {
@@ -187,17 +156,17 @@ static void run_engines(snig_ctx *ctx, const snig_network *net,
 static void test_lies(snig_ctx *ctx)
 {
     snig_network *net = square_network(ctx);
-    const char *good = path_of(0, "good.snb");
+    const char *good = test_path(0, "good.snb");
     CHECK_OK(ctx, snig_network_save(ctx, net, good));
     size_t n = 0;
-    unsigned char *orig = slurp(good, &n), *b = malloc(n ? n : 1);
+    unsigned char *orig = test_slurp(good, &n), *b = malloc(n ? n : 1);
     for (size_t k = 0; orig != NULL && k < sizeof lies / sizeof lies[0]; k++) {
         const lie *t = &lies[k];
-        const char *p = path_of(1, "lie.snb");
+        const char *p = test_path(1, "lie.snb");
         memcpy(b, orig, n);
         mangle(b, t->how);
         reseal(b, 3, 1);
-        spit(p, b, n);
+        test_spit(p, b, n);
         snig_load_options o;
         snig_load_options_init(&o);
         snig_network *back = NULL;
@@ -241,17 +210,17 @@ static void test_lies(snig_ctx *ctx)
     /* Inputs: a NaN value in a chunk, checksums resealed. */
     snig_inputs *in = NULL, *back = NULL;
     CHECK_OK(ctx, test_random_inputs(ctx, 64, 10, 0.3, 2.0f, 0, 0, 2, &in));
-    const char *p = path_of(1, "nan-inputs.snb");
+    const char *p = test_path(1, "nan-inputs.snb");
     CHECK_OK(ctx, snig_inputs_save(ctx, in, p));
     free(orig);
-    orig = slurp(p, &n);
+    orig = test_slurp(p, &n);
     if (orig != NULL) {
         snb_entry e;
         entry_of(orig, 0, &e);
         float f = NAN;
         memcpy(orig + e.offset + e.length - 4, &f, 4);
         reseal(orig, 1, 0);
-        spit(p, orig, n);
+        test_spit(p, orig, n);
         CHECK(snig_inputs_load(ctx, p, NULL, &back) == SNIG_FORMAT);
         CHECK(back == NULL && strstr(snig_errmsg(ctx), "not finite") != NULL);
         snig_clear_error(ctx);
@@ -259,12 +228,12 @@ static void test_lies(snig_ctx *ctx)
     /* Inputs whose row numbers would wrap past 2^64 - 1 (E). */
     CHECK_OK(ctx, snig_inputs_save(ctx, in, p));
     free(orig);
-    orig = slurp(p, &n);
+    orig = test_slurp(p, &n);
     if (orig != NULL) {
         uint64_t first = UINT64_MAX - 2;
         memcpy(orig + 56, &first, 8);
         reseal(orig, 1, -1);
-        spit(p, orig, n);
+        test_spit(p, orig, n);
         CHECK(snig_inputs_load(ctx, p, NULL, &back) == SNIG_RANGE);
         CHECK(back == NULL && strstr(snig_errmsg(ctx), "2^64") != NULL);
         snig_clear_error(ctx);
@@ -272,7 +241,7 @@ static void test_lies(snig_ctx *ctx)
         first = UINT64_MAX - 11;
         memcpy(orig + 56, &first, 8);
         reseal(orig, 1, -1);
-        spit(p, orig, n);
+        test_spit(p, orig, n);
         CHECK_OK(ctx, snig_inputs_load(ctx, p, NULL, &back));
         snig_inputs_free(&back);
     }
@@ -297,7 +266,7 @@ static void test_lies(snig_ctx *ctx)
 static void test_truncated(snig_ctx *ctx)
 {
     snig_network *net = square_network(ctx), *lazy = NULL, *eager = NULL;
-    const char *p = path_of(2, "shrinks.snb");
+    const char *p = test_path(2, "shrinks.snb");
     CHECK_OK(ctx, snig_network_save(ctx, net, p));
     snig_load_options o;
     snig_load_options_init(&o);
@@ -307,7 +276,7 @@ static void test_truncated(snig_ctx *ctx)
     /* Truncated after the table: the lazy network's layers are gone. */
     snb_entry e;
     size_t n = 0;
-    unsigned char *b = slurp(p, &n);
+    unsigned char *b = test_slurp(p, &n);
     if (b != NULL) {
         entry_of(b, 0, &e);
         CHECK(truncate(p, (off_t)e.offset + 8) == 0);
@@ -317,7 +286,7 @@ static void test_truncated(snig_ctx *ctx)
     /* Overwritten in place after a verified load: the run is unaffected. */
     if (b != NULL) {
         memset(b + e.offset, 0xff, n - e.offset);
-        spit(p, b, n);
+        test_spit(p, b, n);
     }
     snig_inputs *in = NULL;
     CHECK_OK(ctx, test_random_inputs(ctx, 64, 20, 0.3, 1.0f, 0, 0, 3, &in));
@@ -349,19 +318,13 @@ static void test_truncated(snig_ctx *ctx)
 
 int main(void)
 {
-    snprintf(base, sizeof base, "%s/testfiles/hardening-%d", SNIG_BINARY_DIR,
-             (int)getpid());
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", base, base);
-    if (system(cmd) != 0)
+    if (test_scratch("hardening") == NULL)
         return 1;
     snig_ctx *ctx = NULL;
     snig_ctx_new(&ctx, NULL);
     test_lies(ctx);
     test_truncated(ctx);
     snig_ctx_free(&ctx);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-    if (test_failures == 0 && system(cmd) != 0)
-        return 1;
+    test_scratch_end();
     return test_result("test_hardening_io");
 }

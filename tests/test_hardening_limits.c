@@ -20,14 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static char base[512];
 
-static const char *path_of(int slot, const char *name)
-{
-    static char p[8][1000];
-    snprintf(p[slot & 7], sizeof p[0], "%s/%s", base, name);
-    return p[slot & 7];
-}
 
 /* ---- an allocator that remembers the largest request */
 
@@ -55,31 +48,7 @@ static void big_free(void *p, void *user)
     free(p);
 }
 
-static unsigned char *slurp(const char *p, size_t *n)
-{
-    FILE *f = fopen(p, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(*n ? *n : 1);
-    if (b && fread(b, 1, *n, f) != *n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    return b;
-}
 
-static void spit(const char *p, const void *b, size_t n)
-{
-    FILE *f = fopen(p, "wb");
-    if (f == NULL)
-        return;
-    fwrite(b, 1, n, f);
-    fclose(f);
-}
 
 /* Recomputes the header checksum after a change to the header. */
 static void reseal_header(unsigned char *b, uint32_t entries)
@@ -131,22 +100,22 @@ static void test_sizes(void)
     snig_network *net = NULL;
     const size_t cap = 64u << 20;
     /* A 14-byte inputs file naming row 10^8. */
-    const char *p = path_of(3, "sparse-images-1024.tsv");
-    spit(p, "100000000\t1\t1\n", 14);
+    const char *p = test_path(3, "sparse-images-1024.tsv");
+    test_spit(p, "100000000\t1\t1\n", 14);
     largest = 0;
     CHECK(snig_inputs_load(ctx, p, &o, &in) == SNIG_RANGE && in == NULL);
     CHECK(largest < cap && strstr(snig_errmsg(ctx), "rows for 1 entries"));
     snig_clear_error(ctx);
     /* The same through Matrix Market's size line. */
-    p = path_of(3, "inputs.mtx");
+    p = test_path(3, "inputs.mtx");
     const char *mm = "%%MatrixMarket matrix coordinate pattern general\n"
                      "4000000000 16 1\n1 1\n";
-    spit(p, mm, strlen(mm));
+    test_spit(p, mm, strlen(mm));
     largest = 0;
     CHECK(snig_inputs_load(ctx, p, &o, &in) == SNIG_RANGE && largest < cap);
     snig_clear_error(ctx);
     /* A 200-byte archive whose one member claims layer 16777216. */
-    p = path_of(3, "neuron64.tar.gz");
+    p = test_path(3, "neuron64.tar.gz");
     put_tar_gz(p, "neuron64/n64-l16777216.tsv", "1\t1\t1\n");
     largest = 0;
     CHECK(snig_network_load(ctx, p, &o, &net) == SNIG_MISSING && net == NULL);
@@ -156,16 +125,16 @@ static void test_sizes(void)
     snig_network *small = NULL;
     CHECK_OK(ctx, test_random_network(ctx, 64, 1, 2, 0.0f, 1.0f, 0, 0, 0, 1,
                                       &small));
-    p = path_of(3, "huge-n.snb");
+    p = test_path(3, "huge-n.snb");
     CHECK_OK(ctx, snig_network_save(ctx, small, p));
     size_t n = 0;
-    unsigned char *b = slurp(p, &n);
+    unsigned char *b = test_slurp(p, &n);
     if (b != NULL) {
         uint32_t v = 1u << 31, bits = 32;
         memcpy(b + 20, &v, 4);
         memcpy(b + 32, &bits, 4);
         reseal_header(b, 1);
-        spit(p, b, n);
+        test_spit(p, b, n);
         largest = 0;
         CHECK(snig_network_load(ctx, p, &o, &net) == SNIG_RANGE);
         CHECK(largest < cap && strstr(snig_errmsg(ctx), "2147483648") != NULL);
@@ -175,14 +144,14 @@ static void test_sizes(void)
     snig_network_free(&small);
     /* A Matrix Market layer of 2^31 columns, and an inputs file of 2^31
      * columns by name. */
-    p = path_of(3, "wide.mtx");
+    p = test_path(3, "wide.mtx");
     mm = "%%MatrixMarket matrix coordinate real general\n"
          "2147483648 2147483648 1\n1 1 1\n";
-    spit(p, mm, strlen(mm));
+    test_spit(p, mm, strlen(mm));
     CHECK(snig_network_load(ctx, p, &o, &net) == SNIG_RANGE);
     snig_clear_error(ctx);
-    p = path_of(3, "sparse-images-2147483648.tsv");
-    spit(p, "1\t1\t1\n", 6);
+    p = test_path(3, "sparse-images-2147483648.tsv");
+    test_spit(p, "1\t1\t1\n", 6);
     CHECK(snig_inputs_load(ctx, p, &o, &in) == SNIG_RANGE);
     snig_clear_error(ctx);
     snig_ctx_free(&ctx);
@@ -193,7 +162,7 @@ static void test_sizes(void)
 static void test_gzip(snig_ctx *ctx)
 {
     /* 100 MiB of blank lines in about 100 KB. */
-    const char *p = path_of(4, "sparse-images-64.tsv.gz");
+    const char *p = test_path(4, "sparse-images-64.tsv.gz");
     gzFile gz = gzopen(p, "wb9");
     static char block[1 << 16];
     memset(block, '\n', sizeof block);
@@ -207,18 +176,18 @@ static void test_gzip(snig_ctx *ctx)
           strstr(snig_errmsg(ctx), p) != NULL);
     snig_clear_error(ctx);
     /* Damaged deflate data: the message names the file, not "<fd:3>". */
-    p = path_of(4, "damaged.tsv.gz");
+    p = test_path(4, "damaged.tsv.gz");
     gz = gzopen(p, "wb1");
     for (int i = 0; gz != NULL && i < 20000; i++)
         gzprintf(gz, "%d\t%d\t1\n", i + 1, i % 64 + 1);
     if (gz != NULL)
         gzclose(gz);
     size_t n = 0;
-    unsigned char *b = slurp(p, &n);
+    unsigned char *b = test_slurp(p, &n);
     if (b != NULL && n > 200) {
         for (size_t i = n / 3; i < n / 3 + 40; i++)
             b[i] ^= 0x5a;
-        spit(p, b, n);
+        test_spit(p, b, n);
     }
     free(b);
     snig_load_options o;
@@ -231,9 +200,9 @@ static void test_gzip(snig_ctx *ctx)
     printf("damaged gzip: %s\n", snig_errmsg(ctx));
     snig_clear_error(ctx);
     /* Cancelled loads: text, gzip, tar.gz, .snb with verify. */
-    p = path_of(4, "neuron64.tar.gz");
+    p = test_path(4, "neuron64.tar.gz");
     put_tar_gz(p, "neuron64/n64-l1.tsv", "1\t1\t1\n");
-    const char *snb = path_of(5, "cancel.snb");
+    const char *snb = test_path(5, "cancel.snb");
     snig_network *net = NULL;
     CHECK_OK(ctx, test_random_network(ctx, 64, 2, 2, 0.0f, 1.0f, 0, 0, 0, 1,
                                       &net));
@@ -247,7 +216,7 @@ static void test_gzip(snig_ctx *ctx)
         snig_clear_error(ctx);
     }
     snig_cancel(ctx);
-    st = snig_inputs_load(ctx, path_of(6, "damaged.tsv.gz"), &o, &in);
+    st = snig_inputs_load(ctx, test_path(6, "damaged.tsv.gz"), &o, &in);
     if (st != SNIG_CANCELLED)
         fprintf(stderr, "cancelled inputs: %s\n", snig_errmsg(ctx));
     CHECK(st == SNIG_CANCELLED && in == NULL);
@@ -270,7 +239,7 @@ static int count_tmp(const char *dir)
 static void test_temporaries(snig_ctx *ctx)
 {
     char sub[1000];
-    snprintf(sub, sizeof sub, "%.900s/tmpdir", base);
+    snprintf(sub, sizeof sub, "%.900s", test_path(7, "tmpdir"));
     mkdir(sub, 0755);
     /* A full disk (a file size limit) in the middle of a TSV layer. */
     pid_t pid = fork();
@@ -306,10 +275,10 @@ static void test_temporaries(snig_ctx *ctx)
     snprintf(dead_dir, sizeof dead_dir, "%s.tmp.%d.0", target, (int)pid);
     snprintf(junk, sizeof junk, "%s/n64-l1.tsv", dead_dir);
     snprintf(live, sizeof live, "%s.tmp.%d", target, (int)getppid());
-    spit(dead_file, "half", 4);
+    test_spit(dead_file, "half", 4);
     mkdir(dead_dir, 0755);
-    spit(junk, "1\t1\t1\n", 6);
-    spit(live, "busy", 4);
+    test_spit(junk, "1\t1\t1\n", 6);
+    test_spit(live, "busy", 4);
     snig_network *net = NULL;
     CHECK_OK(ctx, test_random_network(ctx, 64, 1, 2, 0.0f, 1.0f, 0, 0, 0, 1,
                                       &net));
@@ -322,11 +291,7 @@ static void test_temporaries(snig_ctx *ctx)
 
 int main(void)
 {
-    snprintf(base, sizeof base, "%s/testfiles/hardening-limits-%d",
-             SNIG_BINARY_DIR, (int)getpid());
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", base, base);
-    if (system(cmd) != 0)
+    if (test_scratch("hardening-limits") == NULL)
         return 1;
     snig_ctx *ctx = NULL;
     snig_ctx_new(&ctx, NULL);
@@ -334,8 +299,6 @@ int main(void)
     test_gzip(ctx);
     test_temporaries(ctx);
     snig_ctx_free(&ctx);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
-    if (test_failures == 0 && system(cmd) != 0)
-        return 1;
+    test_scratch_end();
     return test_result("test_hardening_limits");
 }

@@ -52,6 +52,58 @@ const char *test_write_file(int slot, const char *name, const char *text)
 
 int test_file_exists(const char *path) { return access(path, F_OK) == 0; }
 
+static char scratch[512];
+
+const char *test_scratch(const char *name)
+{
+    snprintf(scratch, sizeof scratch, "%s/testfiles/%s-%d", SNIG_BINARY_DIR,
+             name, (int)getpid());
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", scratch, scratch);
+    return system(cmd) == 0 ? scratch : NULL;
+}
+
+void test_scratch_end(void)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+    if (test_failures == 0 && scratch[0] != '\0' && system(cmd) != 0)
+        test_failures++;
+}
+
+const char *test_path(int slot, const char *name)
+{
+    static char p[8][1100];
+    snprintf(p[slot & 7], sizeof p[0], "%s/%s", scratch, name);
+    return p[slot & 7];
+}
+
+unsigned char *test_slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(*n ? *n : 1);
+    if (b && fread(b, 1, *n, f) != *n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    return b;
+}
+
+void test_spit(const char *path, const void *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return;
+    fwrite(b, 1, n, f);
+    fclose(f);
+}
+
 const uint64_t test_official_categories[TEST_OFFICIAL_COUNT] = {
     287, 295, 386, 427, 428, 529, 571, 666, 757, 943,
     945, 1031, 1097, 1098, 1177, 1184, 1190, 1194, 1200};

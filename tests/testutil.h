@@ -51,6 +51,16 @@ const char *test_write_file(int slot, const char *name, const char *text);
 /* 1 when the file exists. */
 int test_file_exists(const char *path);
 
+/* This program's scratch folder, build/testfiles/NAME-PID, made empty;
+ * test_scratch_end removes it when no check failed (kept to look at). */
+const char *test_scratch(const char *name);
+void test_scratch_end(void);
+/* NAME inside the scratch folder (static buffer per slot 0..7). */
+const char *test_path(int slot, const char *name);
+/* A whole file as bytes (caller frees), or NULL; and bytes to a file. */
+unsigned char *test_slurp(const char *path, size_t *n);
+void test_spit(const char *path, const void *b, size_t n);
+
 /* A random network (N neurons, L layers, k nonzeros per row) with weights in
  * [-wmax, wmax] or all equal to `uniform` when wmax == 0, and per-neuron
  * biases in [bmin, bmax] when per_neuron.  Deterministic in seed. */
