@@ -78,6 +78,23 @@ void snig__cpu_batch_start(const cpu_run *run, cpu_batch *b)
     b->fresh = true;
 }
 
+/* mask[i] = the lanes of neuron i that are nonzero, for i < n; returns the
+ * lanes nonzero in some neuron.  One pass over the panel after the rows are
+ * written: cheaper than a read-modify-write of a mask per input entry. */
+static uint32_t panel_masks_generic(const float *restrict y,
+                                    uint16_t *restrict mask, uint32_t n)
+{
+    uint32_t any = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t m = 0;
+        for (uint32_t q = 0; q < L16; q++)
+            m |= (uint32_t)(y[(size_t)i * L16 + q] != 0.0f) << q;
+        mask[i] = (uint16_t)m;
+        any |= m;
+    }
+    return any;
+}
+
 void snig__cpu_batch_fill(const cpu_run *run, cpu_batch *b, uint32_t pi)
 {
     const snig_inputs *in = run->job->in;
@@ -87,39 +104,30 @@ void snig__cpu_batch_fill(const cpu_run *run, cpu_batch *b, uint32_t pi)
     bool sat_valid = prep->layers > 0 && prep->layer[0].sat_valid;
     float cap = sat_valid ? prep->layer[0].sat_in : 0.0f;
     uint16_t *mask = s->mask + (size_t)pi * stride;
-    memset(s->y + (size_t)pi * stride * L16, 0,
-           (size_t)stride * L16 * sizeof *s->y);
-    memset(mask, 0, (size_t)stride * sizeof *mask);
-    uint32_t alive = 0, sat = 0;
+    float *panel = s->y + (size_t)pi * stride * L16;
+    /* the first layer reads the panel's first n neurons alone */
+    memset(panel, 0, (size_t)n * L16 * sizeof *s->y);
+    uint32_t sat = 0;
     uint32_t r1 = (pi + 1) * L16 < b->rows ? (pi + 1) * L16 : b->rows;
     for (uint32_t r = pi * L16; r < r1; r++) {
         uint32_t row = run->uniq[b->first + r];
         float *y = lane_at(stride, s, r);
-        uint16_t bit = (uint16_t)(1u << (r % L16));
         uint64_t k0 = in->rowptr[row], k1 = in->rowptr[row + 1];
+        /* a column given twice keeps its last value */
         for (uint64_t k = k0; k < k1; k++)
             y[(size_t)in->col[k] * L16] = in->val[k];
-        /* the masks from the values written (a column given twice keeps
-         * its last value) */
-        bool any = false;
-        for (uint64_t k = k0; k < k1; k++) {
-            uint32_t i = in->col[k];
-            bool nz = y[(size_t)i * L16] != 0.0f;
-            mask[i] = (uint16_t)((mask[i] & ~bit) | (nz ? bit : 0));
-            any = any || nz;
-        }
-        if (any)
-            alive |= bit;
-        if (any && sat_valid && k1 - k0 >= n) {
+        if (sat_valid && k1 - k0 >= n) {
             bool at = true;
             for (uint32_t i = 0; i < n && at; i++)
                 at = y[(size_t)i * L16] == cap;
             if (at)
-                sat |= bit;
+                sat |= 1u << (r % L16);
         }
     }
+    uint32_t alive = run->masks != NULL ? run->masks(panel, mask, n)
+                                        : panel_masks_generic(panel, mask, n);
     s->alive[pi] = (uint16_t)alive;
-    s->sat[pi] = (uint16_t)sat;
+    s->sat[pi] = (uint16_t)(sat & alive);
 }
 
 static inline uint32_t lane_weight(const cpu_run *run, const cpu_batch *b,

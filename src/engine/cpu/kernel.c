@@ -205,3 +205,13 @@ cpu_kernel_fn snig__cpu_kernel_pick(const char **name)
     *name = "generic";
     return panel_generic;
 }
+
+cpu_masks_fn snig__cpu_masks_pick(cpu_kernel_fn kernel)
+{
+#ifdef CPU_HAVE_AVX512_KERNEL
+    if (kernel == snig__cpu_panel_avx512)
+        return snig__cpu_masks_avx512;
+#endif
+    (void)kernel;
+    return NULL;
+}
