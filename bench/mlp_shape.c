@@ -151,5 +151,18 @@ fail:
     snig_inputs_free(&in);
     snig_network_free(&net);
     snig_ctx_free(&ctx);
+    for (int l = 0; l < 3; l++) {
+        free((void *)d[l].rowptr);
+        free((void *)d[l].col);
+        free((void *)d[l].val);
+        free((void *)d[l].bias);
+    }
+    free(rowptr);
+    free(col);
+    free(val);
+    free(t_def);
+    free(t_b);
+    free(o_def);
+    free(o_b);
     return code;
 }
