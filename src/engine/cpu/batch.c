@@ -78,23 +78,6 @@ void snig__cpu_batch_start(const cpu_run *run, cpu_batch *b)
     b->fresh = true;
 }
 
-/* mask[i] = the lanes of neuron i that are nonzero, for i < n; returns the
- * lanes nonzero in some neuron.  One pass over the panel after the rows are
- * written: cheaper than a read-modify-write of a mask per input entry. */
-static uint32_t panel_masks_generic(const float *restrict y,
-                                    uint16_t *restrict mask, uint32_t n)
-{
-    uint32_t any = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t m = 0;
-        for (uint32_t q = 0; q < L16; q++)
-            m |= (uint32_t)(y[(size_t)i * L16 + q] != 0.0f) << q;
-        mask[i] = (uint16_t)m;
-        any |= m;
-    }
-    return any;
-}
-
 void snig__cpu_batch_fill(const cpu_run *run, cpu_batch *b, uint32_t pi)
 {
     const snig_inputs *in = run->job->in;
@@ -124,8 +107,9 @@ void snig__cpu_batch_fill(const cpu_run *run, cpu_batch *b, uint32_t pi)
                 sat |= 1u << (r % L16);
         }
     }
-    uint32_t alive = run->masks != NULL ? run->masks(panel, mask, n)
-                                        : panel_masks_generic(panel, mask, n);
+    /* the masks in one pass over the panel, after the rows are written:
+     * cheaper than a read-modify-write of a mask per input entry */
+    uint32_t alive = run->masks(panel, mask, n);
     s->alive[pi] = (uint16_t)alive;
     s->sat[pi] = (uint16_t)(sat & alive);
 }

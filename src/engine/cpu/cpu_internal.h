@@ -148,7 +148,7 @@ uint32_t snig__cpu_masks_avx512(const float *restrict y,
                                 uint16_t *restrict mask, uint32_t n);
 #endif
 
-/* The panel-mask pass that goes with the kernel picked (NULL: portable). */
+/* The panel-mask pass that goes with the kernel picked. */
 typedef uint32_t (*cpu_masks_fn)(const float *restrict y,
                                  uint16_t *restrict mask, uint32_t n);
 cpu_masks_fn snig__cpu_masks_pick(cpu_kernel_fn kernel);
@@ -183,7 +183,7 @@ typedef struct cpu_run {
     const uint32_t *uniq;    /* input rows computed (representatives) */
     const uint32_t *weight;  /* per input row: rows it stands for */
     cpu_kernel_fn kernel;
-    cpu_masks_fn masks;      /* NULL: the portable pass */
+    cpu_masks_fn masks;      /* the fill's mask pass */
 } cpu_run;
 
 typedef struct cpu_batch {
