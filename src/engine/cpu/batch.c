@@ -87,39 +87,31 @@ void snig__cpu_batch_fill(const cpu_run *run, cpu_batch *b, uint32_t pi)
     bool sat_valid = prep->layers > 0 && prep->layer[0].sat_valid;
     float cap = sat_valid ? prep->layer[0].sat_in : 0.0f;
     uint16_t *mask = s->mask + (size_t)pi * stride;
-    memset(s->y + (size_t)pi * stride * L16, 0,
-           (size_t)stride * L16 * sizeof *s->y);
-    memset(mask, 0, (size_t)stride * sizeof *mask);
-    uint32_t alive = 0, sat = 0;
+    float *panel = s->y + (size_t)pi * stride * L16;
+    /* the first layer reads the panel's first n neurons alone */
+    memset(panel, 0, (size_t)n * L16 * sizeof *s->y);
+    uint32_t sat = 0;
     uint32_t r1 = (pi + 1) * L16 < b->rows ? (pi + 1) * L16 : b->rows;
     for (uint32_t r = pi * L16; r < r1; r++) {
         uint32_t row = run->uniq[b->first + r];
         float *y = lane_at(stride, s, r);
-        uint16_t bit = (uint16_t)(1u << (r % L16));
         uint64_t k0 = in->rowptr[row], k1 = in->rowptr[row + 1];
+        /* a column given twice keeps its last value */
         for (uint64_t k = k0; k < k1; k++)
             y[(size_t)in->col[k] * L16] = in->val[k];
-        /* the masks from the values written (a column given twice keeps
-         * its last value) */
-        bool any = false;
-        for (uint64_t k = k0; k < k1; k++) {
-            uint32_t i = in->col[k];
-            bool nz = y[(size_t)i * L16] != 0.0f;
-            mask[i] = (uint16_t)((mask[i] & ~bit) | (nz ? bit : 0));
-            any = any || nz;
-        }
-        if (any)
-            alive |= bit;
-        if (any && sat_valid && k1 - k0 >= n) {
+        if (sat_valid && k1 - k0 >= n) {
             bool at = true;
             for (uint32_t i = 0; i < n && at; i++)
                 at = y[(size_t)i * L16] == cap;
             if (at)
-                sat |= bit;
+                sat |= 1u << (r % L16);
         }
     }
+    /* the masks in one pass over the panel, after the rows are written:
+     * cheaper than a read-modify-write of a mask per input entry */
+    uint32_t alive = run->masks(panel, mask, n);
     s->alive[pi] = (uint16_t)alive;
-    s->sat[pi] = (uint16_t)sat;
+    s->sat[pi] = (uint16_t)(sat & alive);
 }
 
 static inline uint32_t lane_weight(const cpu_run *run, const cpu_batch *b,

@@ -142,7 +142,16 @@ typedef void (*cpu_kernel_fn)(const cpu_layer *L, float *restrict y,
 void snig__cpu_panel_avx512(const cpu_layer *L, float *restrict y,
                             uint16_t *restrict mask, float *restrict z,
                             cpu_panel_stats *st);
+/* mask[i] = the nonzero lanes of neuron i of panel y, for i < n; returns
+ * the lanes nonzero in some neuron (the fill of a panel). */
+uint32_t snig__cpu_masks_avx512(const float *restrict y,
+                                uint16_t *restrict mask, uint32_t n);
 #endif
+
+/* The panel-mask pass that goes with the kernel picked. */
+typedef uint32_t (*cpu_masks_fn)(const float *restrict y,
+                                 uint16_t *restrict mask, uint32_t n);
+cpu_masks_fn snig__cpu_masks_pick(cpu_kernel_fn kernel);
 
 /* The best kernel this processor runs; "generic" or "avx2" when the
  * environment variable SNIG_CPU_KERNEL says so (tests cover each). */
@@ -174,6 +183,7 @@ typedef struct cpu_run {
     const uint32_t *uniq;    /* input rows computed (representatives) */
     const uint32_t *weight;  /* per input row: rows it stands for */
     cpu_kernel_fn kernel;
+    cpu_masks_fn masks;      /* the fill's mask pass */
 } cpu_run;
 
 typedef struct cpu_batch {

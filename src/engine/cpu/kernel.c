@@ -205,3 +205,55 @@ cpu_kernel_fn snig__cpu_kernel_pick(const char **name)
     *name = "generic";
     return panel_generic;
 }
+
+/* The panel-mask pass of a fill (cpu_internal.h), portable. */
+static uint32_t masks_generic(const float *restrict y, uint16_t *restrict mask,
+                              uint32_t n)
+{
+    uint32_t any = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t m = 0;
+        for (uint32_t q = 0; q < CPU_LANES; q++)
+            m |= (uint32_t)(y[(size_t)i * CPU_LANES + q] != 0.0f) << q;
+        mask[i] = (uint16_t)m;
+        any |= m;
+    }
+    return any;
+}
+
+#ifdef CPU_HAVE_AVX512_KERNEL
+#include <immintrin.h>
+
+/* The same with two 8-lane compares per neuron (unordered: a NaN is
+ * nonzero, as with !=). */
+__attribute__((target("avx2")))
+static uint32_t masks_avx2(const float *restrict y, uint16_t *restrict mask,
+                           uint32_t n)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    uint32_t any = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const float *p = y + (size_t)i * CPU_LANES;
+        uint32_t lo = (uint32_t)_mm256_movemask_ps(
+            _mm256_cmp_ps(_mm256_load_ps(p), zero, _CMP_NEQ_UQ));
+        uint32_t hi = (uint32_t)_mm256_movemask_ps(
+            _mm256_cmp_ps(_mm256_load_ps(p + 8), zero, _CMP_NEQ_UQ));
+        uint32_t m = lo | hi << 8;
+        mask[i] = (uint16_t)m;
+        any |= m;
+    }
+    return any;
+}
+#endif
+
+cpu_masks_fn snig__cpu_masks_pick(cpu_kernel_fn kernel)
+{
+#ifdef CPU_HAVE_AVX512_KERNEL
+    if (kernel == snig__cpu_panel_avx512)
+        return snig__cpu_masks_avx512;
+    if (kernel == panel_avx2)
+        return masks_avx2;
+#endif
+    (void)kernel;
+    return masks_generic;
+}

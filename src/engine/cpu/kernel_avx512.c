@@ -287,6 +287,20 @@ activation:
         break;
     }
 }
+AVX512 uint32_t snig__cpu_masks_avx512(const float *restrict y,
+                                       uint16_t *restrict mask, uint32_t n)
+{
+    const __m512 zero = _mm512_setzero_ps();
+    __mmask16 any = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        __mmask16 m = _mm512_cmp_ps_mask(
+            _mm512_load_ps(y + (size_t)i * CPU_LANES), zero, _CMP_NEQ_UQ);
+        mask[i] = m;
+        any |= m;
+    }
+    return any;
+}
+
 #else
 /* not x86-64 with gcc or clang: kernel.c's portable kernel only */
 typedef int snig_cpu_no_avx512;

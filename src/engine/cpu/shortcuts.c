@@ -1,28 +1,45 @@
 /* The duplicate-row shortcut: input rows with identical entries give
  * identical results, so each distinct row is computed once and its result
  * shared.  Rows are hashed, sorted by hash, and compared entry by entry
- * within a run of equal hashes, so a hash collision never merges rows. */
+ * within a run of equal hashes, so a hash collision never merges rows.
+ * Leaving duplicates apart is exact too (they are then computed twice), so
+ * on many rows a sample is searched first, and the whole search is made
+ * only when the sample holds equal rows: real-valued rows (images) hardly
+ * ever repeat, and the search would cost more than it saves. */
 #include "cpu_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* Rows up to which the whole search is made at once; above, one row in
+ * SAMPLE_STRIDE (at least SAMPLE_MIN rows) is searched first.  A fraction d
+ * of rows that are duplicates of others shows in the sample about
+ * d * sample^2 / rows times. */
+#define SAMPLE_FROM 4096u
+#define SAMPLE_STRIDE 4u
+#define SAMPLE_MIN 2048u
 
 typedef struct row_hash {
     uint64_t h;
     uint32_t r;
 } row_hash;
 
-/* A 64-bit hash of a row's columns and value bits: one multiply per entry
- * (the mixing constants of splitmix64); equal rows are compared entry by
- * entry anyway, so the hash only has to spread. */
+/* A 64-bit hash of a row's columns and value bits: a sum of one mixed word
+ * per entry (the column is in the word, so the sum keeps the entries
+ * apart), no chain from one entry to the next, so entries hash at the rate
+ * of the multiplier; equal rows are compared entry by entry anyway, so the
+ * hash only has to spread. */
 static uint64_t hash_row(const snig_inputs *in, uint64_t r)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ (in->rowptr[r + 1] - in->rowptr[r]);
-    for (uint64_t k = in->rowptr[r]; k < in->rowptr[r + 1]; k++) {
+    uint64_t n = in->rowptr[r + 1] - in->rowptr[r];
+    const uint32_t *col = in->col + in->rowptr[r];
+    const float *val = in->val + in->rowptr[r];
+    uint64_t h = 0x9e3779b97f4a7c15ull * (n + 1);
+    for (uint64_t k = 0; k < n; k++) {
         uint32_t v;
-        memcpy(&v, &in->val[k], sizeof v);
-        h = (h ^ (((uint64_t)in->col[k] << 32) | v)) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
+        memcpy(&v, &val[k], sizeof v);
+        uint64_t x = (((uint64_t)col[k] << 32) | v) * 0xbf58476d1ce4e5b9ull;
+        h += x ^ (x >> 29);
     }
     h = (h ^ (h >> 30)) * 0x94d049bb133111ebull;
     return h ^ (h >> 31);
@@ -47,24 +64,16 @@ static bool rows_equal(const snig_inputs *in, uint64_t a, uint64_t b)
            memcmp(va, vb, na * sizeof *va) == 0;
 }
 
-snig_status snig__cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
-                                      int threads, uint32_t *rep,
-                                      uint32_t *weight)
+/* Sorts hs[0, n) by hash and sets rep / weight of the rows that equal an
+ * earlier one in hs; returns how many did. */
+static uint32_t merge_equal(const snig_inputs *in, row_hash *hs, uint32_t n,
+                            uint32_t *rep, uint32_t *weight)
 {
-    uint32_t rows = (uint32_t)in->rows;
-    row_hash *hs = snig__malloc(ctx, (rows ? rows : 1) * sizeof *hs);
-    if (hs == NULL)
-        return SNIG_NOMEM;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (uint32_t r = 0; r < rows; r++) {
-        hs[r] = (row_hash){.h = hash_row(in, r), .r = r};
-        rep[r] = r;
-        weight[r] = 1;
-    }
-    qsort(hs, rows, sizeof *hs, cmp_hash);
-    for (uint32_t a = 0; a < rows;) {
+    uint32_t merged = 0;
+    qsort(hs, n, sizeof *hs, cmp_hash);
+    for (uint32_t a = 0; a < n;) {
         uint32_t e = a + 1;
-        while (e < rows && hs[e].h == hs[a].h)
+        while (e < n && hs[e].h == hs[a].h)
             e++;
         /* within a run, rows are in index order: the first of each set of
          * equal rows is its representative */
@@ -75,12 +84,51 @@ snig_status snig__cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
                     rep[hs[i].r] = cand;
                     weight[hs[i].r] = 0;
                     weight[cand]++;
+                    merged++;
                     break;
                 }
             }
         }
         a = e;
     }
+    return merged;
+}
+
+snig_status snig__cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
+                                      int threads, uint32_t *rep,
+                                      uint32_t *weight)
+{
+    uint32_t rows = (uint32_t)in->rows;
+    row_hash *hs = snig__malloc(ctx, (rows ? rows : 1) * sizeof *hs);
+    if (hs == NULL)
+        return SNIG_NOMEM;
+    for (uint32_t r = 0; r < rows; r++) {
+        rep[r] = r;
+        weight[r] = 1;
+    }
+    uint32_t stride = rows / SAMPLE_STRIDE >= SAMPLE_MIN
+                          ? SAMPLE_STRIDE
+                          : (rows >= 2 * SAMPLE_MIN ? rows / SAMPLE_MIN : 1);
+    if (rows > SAMPLE_FROM && stride > 1) {
+        uint32_t n = (rows + stride - 1) / stride;
+#pragma omp parallel for schedule(static) num_threads(threads)
+        for (uint32_t i = 0; i < n; i++)
+            hs[i] = (row_hash){.h = hash_row(in, (uint64_t)i * stride),
+                               .r = i * stride};
+        uint32_t found = merge_equal(in, hs, n, rep, weight);
+        /* the sampled rows' marks are made again by the whole search */
+        for (uint32_t i = 0; i < n; i++) {
+            rep[i * stride] = i * stride;
+            weight[i * stride] = 1;
+        }
+        if (found == 0)
+            goto cleanup;
+    }
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (uint32_t r = 0; r < rows; r++)
+        hs[r] = (row_hash){.h = hash_row(in, r), .r = r};
+    merge_equal(in, hs, rows, rep, weight);
+cleanup:
     snig__free(ctx, hs);
     return SNIG_OK;
 }
