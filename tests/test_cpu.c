@@ -222,6 +222,69 @@ cleanup:
     remove(path);
 }
 
+/* More than 4096 rows: the duplicate search first looks at a sample.  Rows
+ * repeated at a distance the sample sees (a block of 1500 rows four times)
+ * and rows repeated next to each other (which it may not see) both give the
+ * reference engine's results, values and all. */
+static void sampled_duplicates(snig_ctx *ctx)
+{
+    snig_network *net = NULL;
+    snig_inputs *block = NULL, *tiled = NULL, *pairs = NULL;
+    CHECK_OK(ctx, test_random_network(ctx, 256, 12, 16, 0.0f, 0.5f, 0,
+                                      -0.3f, -0.3f, 5, &net));
+    CHECK_OK(ctx, snig_network_set_bias(ctx, net, -0.3f));
+    CHECK_OK(ctx, test_random_inputs(ctx, 256, 1500, 0.08, 1.0f, 0, 0, 6,
+                                     &block));
+    CHECK_OK(ctx, test_random_inputs(ctx, 256, 5000, 0.08, 1.0f, 2, 0, 7,
+                                     &pairs));
+    if (net == NULL || block == NULL || pairs == NULL)
+        goto cleanup;
+    const uint64_t reps = 4, nz = block->rowptr[block->rows];
+    uint64_t *rp = malloc((reps * block->rows + 1) * sizeof *rp);
+    uint32_t *col = malloc(reps * nz * sizeof *col);
+    float *val = malloc(reps * nz * sizeof *val);
+    for (uint64_t t = 0, r = 0; rp && col && val && t < reps; t++) {
+        memcpy(col + t * nz, block->col, nz * sizeof *col);
+        memcpy(val + t * nz, block->val, nz * sizeof *val);
+        for (uint64_t q = 0; q < block->rows; q++, r++)
+            rp[r] = t * nz + block->rowptr[q];
+        rp[reps * block->rows] = reps * nz;
+    }
+    if (rp && col && val)
+        CHECK_OK(ctx, snig_inputs_from_csr(ctx, reps * block->rows, 256, rp,
+                                           col, val, SNIG_COPY, &tiled));
+    free(rp);
+    free(col);
+    free(val);
+    snig_inputs *ins[2] = {tiled, pairs};
+    for (int i = 0; i < 2 && ins[i] != NULL; i++) {
+        snig_options opt;
+        snig_options_init(&opt);
+        opt.keep_values = 1;
+        opt.threads = 2;
+        opt.engine = "reference";
+        snig_result *want = NULL, *got = NULL;
+        CHECK_OK(ctx, snig_infer(ctx, net, ins[i], &opt, &want));
+        opt.engine = "cpu";
+        CHECK_OK(ctx, snig_infer(ctx, net, ins[i], &opt, &got));
+        const test_compare exact = {.exact = 1, .live = 1};
+        if (want != NULL && got != NULL)
+            CHECK(test_same_results(i ? "adjacent duplicates"
+                                      : "duplicates 1500 rows apart",
+                                    want, got, &exact));
+        uint64_t n = 0;
+        snig_result_categories(want, &n);
+        CHECK(n > 0);
+        snig_result_free(&want);
+        snig_result_free(&got);
+    }
+cleanup:
+    snig_inputs_free(&tiled);
+    snig_inputs_free(&pairs);
+    snig_inputs_free(&block);
+    snig_network_free(&net);
+}
+
 int main(void)
 {
     snig_ctx *ctx = NULL;
@@ -230,6 +293,7 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_case(ctx, &cases[i]);
     mapped_network(ctx);
+    sampled_duplicates(ctx);
     snig_ctx_free(&ctx);
     return test_result("test_cpu");
 }
