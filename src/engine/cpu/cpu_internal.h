@@ -120,6 +120,33 @@ typedef struct cpu_panel_stats {
     uint64_t madds;          /* multiply-adds on nonzero inputs */
 } cpu_panel_stats;
 
+/* Calls fn(args..., dense, act) with the layer's bias rule and activation
+ * as constants, so that each kernel's inlined activation is compiled once
+ * per kind of layer (kernel.c and kernel_avx512.c). */
+#define CPU_ACTIVATE_BY_KIND(L, fn, ...)                                     \
+    do {                                                                     \
+        switch ((L)->act * 2 + (L)->dense) {                                 \
+        case SNIG_ACT_RELU_CAP * 2:                                          \
+            fn(__VA_ARGS__, false, SNIG_ACT_RELU_CAP);                       \
+            break;                                                           \
+        case SNIG_ACT_RELU_CAP * 2 + 1:                                      \
+            fn(__VA_ARGS__, true, SNIG_ACT_RELU_CAP);                        \
+            break;                                                           \
+        case SNIG_ACT_RELU * 2:                                              \
+            fn(__VA_ARGS__, false, SNIG_ACT_RELU);                           \
+            break;                                                           \
+        case SNIG_ACT_RELU * 2 + 1:                                          \
+            fn(__VA_ARGS__, true, SNIG_ACT_RELU);                            \
+            break;                                                           \
+        case SNIG_ACT_IDENTITY * 2:                                          \
+            fn(__VA_ARGS__, false, SNIG_ACT_IDENTITY);                       \
+            break;                                                           \
+        default:                                                             \
+            fn(__VA_ARGS__, true, SNIG_ACT_IDENTITY);                        \
+            break;                                                           \
+        }                                                                    \
+    } while (0)
+
 /* The per-thread scratch a kernel gets: the output panel, then a panel of
  * products (gather) or n row cursors. */
 #define CPU_SCRATCH_BYTES(n) ((size_t)(n) * (2 * CPU_LANES * sizeof(float)))

@@ -141,26 +141,7 @@ panel_layer(const cpu_layer *L, float *restrict y, uint16_t *restrict mask,
         scatter(L, y, mask, z, &madds, false, true);
     else
         scatter(L, y, mask, z, &madds, false, false);
-    switch (L->act * 2 + L->dense) {
-    case SNIG_ACT_RELU_CAP * 2:
-        activate(L, y, mask, z, st, false, SNIG_ACT_RELU_CAP);
-        break;
-    case SNIG_ACT_RELU_CAP * 2 + 1:
-        activate(L, y, mask, z, st, true, SNIG_ACT_RELU_CAP);
-        break;
-    case SNIG_ACT_RELU * 2:
-        activate(L, y, mask, z, st, false, SNIG_ACT_RELU);
-        break;
-    case SNIG_ACT_RELU * 2 + 1:
-        activate(L, y, mask, z, st, true, SNIG_ACT_RELU);
-        break;
-    case SNIG_ACT_IDENTITY * 2:
-        activate(L, y, mask, z, st, false, SNIG_ACT_IDENTITY);
-        break;
-    default:
-        activate(L, y, mask, z, st, true, SNIG_ACT_IDENTITY);
-        break;
-    }
+    CPU_ACTIVATE_BY_KIND(L, activate, L, y, mask, z, st);
     st->madds = madds;
 }
 

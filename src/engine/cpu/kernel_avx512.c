@@ -266,26 +266,7 @@ AVX512 void snig__cpu_panel_avx512(const cpu_layer *L, float *restrict y,
     else
         st->madds = scatter(L, y, mask, z, false, false);
 activation:
-    switch (L->act * 2 + L->dense) {
-    case SNIG_ACT_RELU_CAP * 2:
-        activate(L, y, mask, z, st, false, SNIG_ACT_RELU_CAP);
-        break;
-    case SNIG_ACT_RELU_CAP * 2 + 1:
-        activate(L, y, mask, z, st, true, SNIG_ACT_RELU_CAP);
-        break;
-    case SNIG_ACT_RELU * 2:
-        activate(L, y, mask, z, st, false, SNIG_ACT_RELU);
-        break;
-    case SNIG_ACT_RELU * 2 + 1:
-        activate(L, y, mask, z, st, true, SNIG_ACT_RELU);
-        break;
-    case SNIG_ACT_IDENTITY * 2:
-        activate(L, y, mask, z, st, false, SNIG_ACT_IDENTITY);
-        break;
-    default:
-        activate(L, y, mask, z, st, true, SNIG_ACT_IDENTITY);
-        break;
-    }
+    CPU_ACTIVATE_BY_KIND(L, activate, L, y, mask, z, st);
 }
 AVX512 uint32_t snig__cpu_masks_avx512(const float *restrict y,
                                        uint16_t *restrict mask, uint32_t n)
