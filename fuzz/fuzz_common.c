@@ -220,3 +220,32 @@ void fuzz_infer_inputs(snig_ctx *ctx, const snig_inputs *in)
     free(col);
     free(rowptr);
 }
+
+void fuzz_load_network(snig_ctx *ctx, const char *path,
+                       const snig_load_options *lo, int infer)
+{
+    snig_network *net = NULL;
+    snig_status st = snig_network_load(ctx, path, lo, &net);
+    fuzz_check(ctx, st, net);
+    if (net != NULL && infer)
+        fuzz_infer_network(ctx, net);
+    snig_network_free(&net);
+}
+
+void fuzz_load_inputs(snig_ctx *ctx, const char *path,
+                      const snig_load_options *lo, int infer)
+{
+    snig_inputs *in = NULL;
+    snig_status st = snig_inputs_load(ctx, path, lo, &in);
+    fuzz_check(ctx, st, in);
+    if (in != NULL && infer)
+        fuzz_infer_inputs(ctx, in);
+    snig_inputs_free(&in);
+}
+
+void fuzz_file_info(snig_ctx *ctx, const char *path)
+{
+    snig_file_info info;
+    snig_status st = snig_file_info_get(ctx, path, &info);
+    fuzz_check(ctx, st, st == SNIG_OK ? &info : NULL);
+}

@@ -41,4 +41,14 @@ void fuzz_infer_network(snig_ctx *ctx, const snig_network *net);
 /* The same for inputs, through a one-layer network made for their width. */
 void fuzz_infer_inputs(snig_ctx *ctx, const snig_inputs *in);
 
+/* Loads path as a network or as inputs (lo may be NULL), checks the
+ * outcome (fuzz_check) and, when `infer`, runs what loaded through the
+ * engines; then frees it. */
+void fuzz_load_network(snig_ctx *ctx, const char *path,
+                       const snig_load_options *lo, int infer);
+void fuzz_load_inputs(snig_ctx *ctx, const char *path,
+                      const snig_load_options *lo, int infer);
+/* snig_file_info_get on path, checked the same way. */
+void fuzz_file_info(snig_ctx *ctx, const char *path);
+
 #endif

@@ -8,21 +8,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     snig_ctx *ctx = fuzz_ctx();
     const char *file = fuzz_write(0, "sparse-images-1024.tsv", data, size);
-    snig_inputs *in = NULL;
-    snig_status st = snig_inputs_load(ctx, file, NULL, &in);
-    fuzz_check(ctx, st, in);
-    if (in != NULL)
-        fuzz_infer_inputs(ctx, in);
-    snig_inputs_free(&in);
-
+    fuzz_load_inputs(ctx, file, NULL, 1);
     snig_load_options lo;
     snig_load_options_init(&lo);
     lo.row_first = 2;
     lo.row_count = 3;
-    st = snig_inputs_load(ctx, file, &lo, &in);
-    fuzz_check(ctx, st, in);
-    if (in != NULL)
-        fuzz_infer_inputs(ctx, in);
-    snig_inputs_free(&in);
+    fuzz_load_inputs(ctx, file, &lo, 1);
     return 0;
 }

@@ -10,23 +10,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snig_ctx *ctx = fuzz_ctx();
     const char *file = fuzz_write(0, "n1024-l1.tsv", data, size);
     fuzz_write(1, "layers/n1024-l1.tsv", data, size);
-    const char *dir = fuzz_path(2, "layers");
-    snig_network *net = NULL;
-    snig_status st = snig_network_load(ctx, file, NULL, &net);
-    fuzz_check(ctx, st, net);
-    if (net != NULL)
-        fuzz_infer_network(ctx, net);
-    snig_network_free(&net);
-
+    fuzz_load_network(ctx, file, NULL, 1);
     snig_load_options lo;
     snig_load_options_init(&lo);
     lo.layers = 1;
-    st = snig_network_load(ctx, dir, &lo, &net);
-    fuzz_check(ctx, st, net);
-    snig_network_free(&net);
-
-    snig_file_info info;
-    st = snig_file_info_get(ctx, file, &info);
-    fuzz_check(ctx, st, st == SNIG_OK ? &info : NULL);
+    fuzz_load_network(ctx, fuzz_path(2, "layers"), &lo, 0);
+    fuzz_file_info(ctx, file);
     return 0;
 }

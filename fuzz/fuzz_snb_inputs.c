@@ -16,15 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lo.verify = !(v & 1);
         lo.row_first = v & 2 ? 1 : 0;
         lo.row_count = v & 2 ? 3 : 0;
-        snig_inputs *in = NULL;
-        snig_status st = snig_inputs_load(ctx, file, &lo, &in);
-        fuzz_check(ctx, st, in);
-        if (in != NULL)
-            fuzz_infer_inputs(ctx, in);
-        snig_inputs_free(&in);
+        fuzz_load_inputs(ctx, file, &lo, 1);
     }
-    snig_file_info info;
-    snig_status st = snig_file_info_get(ctx, file, &info);
-    fuzz_check(ctx, st, st == SNIG_OK ? &info : NULL);
+    fuzz_file_info(ctx, file);
     return 0;
 }

@@ -1,7 +1,7 @@
 /* Networks in snig's binary format (.snb), checksums recomputed after every
  * mutation (fuzz_snb.h), loaded in both verify modes: verify = 1 checks
- * every layer at load; verify = 0 maps the file and checks each layer when
- * an engine first uses it, so every network that loads is run through the
+ * every layer at load; verify = 0 reads and checks each layer when an
+ * engine first uses it, so every network that loads is run through the
  * reference and cpu engines (a layer whose column indices or offsets lie
  * must give an error there, never a bad access). */
 #include "fuzz_common.h"
@@ -17,15 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snig_load_options_init(&lo);
     for (int verify = 1; verify >= 0; verify--) {
         lo.verify = verify;
-        snig_network *net = NULL;
-        snig_status st = snig_network_load(ctx, file, &lo, &net);
-        fuzz_check(ctx, st, net);
-        if (net != NULL)
-            fuzz_infer_network(ctx, net);
-        snig_network_free(&net);
+        fuzz_load_network(ctx, file, &lo, 1);
     }
-    snig_file_info info;
-    snig_status st = snig_file_info_get(ctx, file, &info);
-    fuzz_check(ctx, st, st == SNIG_OK ? &info : NULL);
+    fuzz_file_info(ctx, file);
     return 0;
 }
