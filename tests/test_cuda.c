@@ -169,18 +169,11 @@ static void random_cases(snig_ctx *ctx)
 
 static void official_case(snig_ctx *ctx)
 {
-    const char *netpath = TEST_OFFICIAL_NETWORK;
-    const char *inpath = TEST_OFFICIAL_INPUTS;
     if (!test_have_official("official case"))
         return;
-    snig_load_options lo;
-    snig_load_options_init(&lo);
-    lo.neurons = 1024;
     snig_network *net = NULL;
     snig_inputs *in = NULL;
-    CHECK_OK(ctx, snig_network_load(ctx, netpath, &lo, &net));
-    CHECK_OK(ctx, snig_inputs_load(ctx, inpath, &lo, &in));
-    if (net != NULL && in != NULL) {
+    if (test_load_official(ctx, 0, &net, &in)) {
         /* The 19 official categories through all 120 layers. */
         snig_options o;
         snig_options_init(&o);

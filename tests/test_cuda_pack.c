@@ -253,19 +253,11 @@ static void test_random(snig_ctx *ctx)
 
 static void test_official(snig_ctx *ctx)
 {
-    const char *netpath = TEST_OFFICIAL_NETWORK;
-    const char *inpath = TEST_OFFICIAL_INPUTS;
     if (!test_have_official("official case"))
         return;
-    snig_load_options lo;
-    snig_load_options_init(&lo);
-    lo.neurons = 1024;
-    lo.row_count = 160;
     snig_network *net = NULL;
     snig_inputs *in = NULL;
-    CHECK_OK(ctx, snig_network_load(ctx, netpath, &lo, &net));
-    CHECK_OK(ctx, snig_inputs_load(ctx, inpath, &lo, &in));
-    if (net != NULL && in != NULL) {
+    if (test_load_official(ctx, 160, &net, &in)) {
         /* Every official layer keeps the all-32 row all-32 (32 x 2 - 0.3). */
         float bias = 0.0f;
         CHECK(snig_official_bias(1024, &bias));

@@ -132,13 +132,9 @@ static void official_case(snig_ctx *ctx)
 {
     if (!test_have_official("official 1024 x 120, 1200 rows"))
         return;
-    snig_load_options lo;
-    snig_load_options_init(&lo);
-    lo.neurons = 1024;
     snig_network *net = NULL;
     snig_inputs *in = NULL;
-    CHECK_OK(ctx, snig_network_load(ctx, TEST_OFFICIAL_NETWORK, &lo, &net));
-    CHECK_OK(ctx, snig_inputs_load(ctx, TEST_OFFICIAL_INPUTS, &lo, &in));
+    test_load_official(ctx, 0, &net, &in);
     add_case("official 1024 x 120, 1200 rows", net, in);
 }
 

@@ -120,6 +120,20 @@ int test_have_official(const char *name)
     return 0;
 }
 
+int test_load_official(snig_ctx *ctx, uint64_t rows, snig_network **net,
+                       snig_inputs **in)
+{
+    snig_load_options lo;
+    snig_load_options_init(&lo);
+    lo.neurons = 1024;
+    lo.row_count = rows;
+    *net = NULL;
+    *in = NULL;
+    CHECK_OK(ctx, snig_network_load(ctx, TEST_OFFICIAL_NETWORK, &lo, net));
+    CHECK_OK(ctx, snig_inputs_load(ctx, TEST_OFFICIAL_INPUTS, &lo, in));
+    return *net != NULL && *in != NULL;
+}
+
 static uint64_t next(uint64_t *s)
 {
     /* splitmix64 */

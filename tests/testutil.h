@@ -44,6 +44,10 @@ extern const uint64_t test_official_categories[TEST_OFFICIAL_COUNT];
 /* 1 when the three official files are readable; else says that `name`
  * skips what needs them, and returns 0. */
 int test_have_official(const char *name);
+/* Loads the official network (120 layers) and its first `rows` inputs (0:
+ * all 1200); returns 1 when both loaded (a failure is counted). */
+int test_load_official(snig_ctx *ctx, uint64_t rows, snig_network **net,
+                       snig_inputs **in);
 
 /* Writes text to a fresh file under the build folder; returns its path
  * (static buffer, one per call slot 0..7). */
