@@ -8,17 +8,24 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *what(const snb_file *f)
-{
-    return f->h.kind == SNB_KIND_INPUTS ? "chunk" : "layer";
-}
 
-/* Rows of input chunk k. */
-static uint64_t chunk_rows(const snb_header *h, uint64_t k)
+
+void snig__snb_layer_describe(const snb_file *f, uint32_t k, snig_layer *L)
 {
-    uint64_t first = k * h->chunk_rows;
-    uint64_t left = h->count - first;
-    return left < h->chunk_rows ? left : h->chunk_rows;
+    const snb_entry *e = &f->e[k];
+    snig__layer_init(L, e->n_in, e->n_out);
+    L->bias_rule = e->bias_rule;
+    L->activation = e->activation;
+    if (e->activation == SNIG_ACT_RELU_CAP)
+        L->cap = e->cap;  /* else the default of snig__layer_init */
+    L->nnz = e->nnz;
+    L->uniform = e->uniform;
+    uint32_t bias = snb_bias_kind(e->flags);
+    L->has_bias = bias != SNB_BIAS_NONE;
+    /* Per-neuron: version 2 keeps neuron 1's bias in the entry. */
+    L->bias_value = bias != SNB_BIAS_NONE ? e->bias : 0.0f;
+    L->bias_stored = bias == SNB_BIAS_PER_NEURON;
+    L->values_stored = (e->flags & SNB_FLAG_VALUES) != 0;
 }
 
 void snig__snb_layer_view(const snb_file *f, uint32_t k,
@@ -28,21 +35,12 @@ void snig__snb_layer_view(const snb_file *f, uint32_t k,
     snb_span_layout s;
     snig__snb_layer_layout(e->n_in, e->n_out, f->h.index_bits, e->nnz,
                            e->flags, &s);
-    snig__layer_init(L, e->n_in, e->n_out);
-    L->bias_rule = e->bias_rule;
-    L->activation = e->activation;
-    if (e->activation == SNIG_ACT_RELU_CAP)
-        L->cap = e->cap;  /* else the default of snig__layer_init */
-    L->nnz = e->nnz;
+    snig__snb_layer_describe(f, k, L);
     L->rowptr = (const uint32_t *)(span + s.rowptr);
     L->col16 = f->h.index_bits == 16 ? (const uint16_t *)(span + s.col) : NULL;
     L->col32 = f->h.index_bits == 32 ? (const uint32_t *)(span + s.col) : NULL;
-    L->val = (e->flags & SNB_FLAG_VALUES) ? (const float *)(span + s.val) : NULL;
-    L->uniform = e->uniform;
-    uint32_t bias = snb_bias_kind(e->flags);
-    L->has_bias = bias != SNB_BIAS_NONE;
-    L->bias = bias == SNB_BIAS_PER_NEURON ? (const float *)(span + s.bias) : NULL;
-    L->bias_value = bias == SNB_BIAS_ONE ? e->bias : 0.0f;
+    L->val = L->values_stored ? (const float *)(span + s.val) : NULL;
+    L->bias = L->bias_stored ? (const float *)(span + s.bias) : NULL;
 }
 
 static int columns_ok(const unsigned char *col, uint32_t bits, uint64_t nnz,
@@ -67,7 +65,7 @@ static snig_status check_chunk(snig_ctx *ctx, const snb_file *f, uint32_t k,
 {
     const snb_entry *e = &f->e[k];
     const snb_header *h = &f->h;
-    uint64_t rows = chunk_rows(h, k);
+    uint64_t rows = snb_chunk_rows(h, k);
     snb_span_layout s;
     snig__snb_chunk_layout(rows, h->index_bits, e->nnz, e->flags, &s);
     const uint64_t *rp = (const uint64_t *)(span + s.rowptr);
@@ -98,7 +96,7 @@ snig_status snig__snb_check_span(snig_ctx *ctx, const snb_file *f, uint32_t k,
     if (check_crc && snig__checksum(span, (size_t)e->length) != e->checksum)
         return snig__error(ctx, SNIG_CORRUPT,
                            "%s: %s %u: checksum mismatch (corrupt file)",
-                           f->path, what(f), k + 1);
+                           f->path, snb_entry_name(f), k + 1);
     if (f->h.kind == SNB_KIND_INPUTS)
         return check_chunk(ctx, f, k, span);
     snig_layer L;

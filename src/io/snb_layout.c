@@ -192,18 +192,7 @@ uint32_t snig__snb_header_checksum(snig_ctx *ctx, const unsigned char *buf,
 
 /* ------------------------------------------------------------ opening */
 
-static const char *what(const snb_file *f)
-{
-    return f->h.kind == SNB_KIND_INPUTS ? "chunk" : "layer";
-}
 
-/* Rows of input chunk k. */
-static uint64_t chunk_rows(const snb_header *h, uint64_t k)
-{
-    uint64_t first = k * h->chunk_rows;
-    uint64_t left = h->count - first;
-    return left < h->chunk_rows ? left : h->chunk_rows;
-}
 
 /* Reads n bytes at `offset`; 1 when all came. */
 static int read_at(int fd, void *buf, size_t n, uint64_t offset)
@@ -374,7 +363,7 @@ static snig_status check_entry_place(snig_ctx *ctx, snb_file *f, uint32_t k,
     snig_status st = SNIG_OK;
     if (e->flags & ~(uint32_t)SNB_FLAGS_KNOWN)
         return snig__error(ctx, SNIG_CORRUPT, "%s: %s %u: unknown flags 0x%x",
-                           p, what(f), k + 1, e->flags);
+                           p, snb_entry_name(f), k + 1, e->flags);
     if (h->kind == SNB_KIND_NETWORK) {
         st = check_layer_entry(ctx, f, k);
         if (st != SNIG_OK)
@@ -388,31 +377,31 @@ static snig_status check_entry_place(snig_ctx *ctx, snb_file *f, uint32_t k,
         if (!isfinite(e->uniform))
             return snig__error(ctx, SNIG_FORMAT, "%s: chunk %u: value is not "
                                "finite", p, k + 1);
-        ok = snig__snb_chunk_layout(chunk_rows(h, k), h->index_bits, e->nnz,
+        ok = snig__snb_chunk_layout(snb_chunk_rows(h, k), h->index_bits, e->nnz,
                                     e->flags, &s);
     }
     if (!ok || s.length != e->length)
         return snig__error(ctx, SNIG_CORRUPT,
                            "%s: %s %u: %llu bytes of data recorded, %llu "
-                           "expected for %llu nonzeros", p, what(f), k + 1,
+                           "expected for %llu nonzeros", p, snb_entry_name(f), k + 1,
                            (unsigned long long)e->length,
                            (unsigned long long)s.length,
                            (unsigned long long)e->nnz);
     if (e->offset % SNB_SPAN_ALIGN != 0 || e->offset < table_end)
         return snig__error(ctx, SNIG_CORRUPT,
-                           "%s: %s %u: bad data offset %llu", p, what(f),
+                           "%s: %s %u: bad data offset %llu", p, snb_entry_name(f),
                            k + 1, (unsigned long long)e->offset);
     if (e->offset > f->size || e->length > f->size - e->offset)
         return snig__error(ctx, SNIG_CORRUPT,
                            "%s: %s %u lies at bytes %llu..%llu, beyond the "
                            "end of the file (%llu bytes): truncated or "
-                           "corrupt", p, what(f), k + 1,
+                           "corrupt", p, snb_entry_name(f), k + 1,
                            (unsigned long long)e->offset,
                            (unsigned long long)(e->offset + e->length),
                            (unsigned long long)f->size);
     if ((uint64_t)e->length > SIZE_MAX)
         return snig__error(ctx, SNIG_SIZE, "%s: %s %u does not fit in memory",
-                           p, what(f), k + 1);
+                           p, snb_entry_name(f), k + 1);
     return SNIG_OK;
 }
 
@@ -520,7 +509,7 @@ snig_status snig__snb_read_span(snig_ctx *ctx, const snb_file *f, uint32_t k,
         return snig__error(ctx, SNIG_CORRUPT,
                            "%s: %s %u: cannot read bytes %llu..%llu: the file "
                            "was truncated or changed after it was opened",
-                           f->path, what(f), k + 1,
+                           f->path, snb_entry_name(f), k + 1,
                            (unsigned long long)e->offset,
                            (unsigned long long)(e->offset + e->length));
     return SNIG_OK;

@@ -111,6 +111,20 @@ typedef struct snb_file {
     snb_entry *e;            /* h.entries, owned */
 } snb_file;
 
+/* "layer" or "chunk", for messages. */
+static inline const char *snb_entry_name(const snb_file *f)
+{
+    return f->h.kind == SNB_KIND_INPUTS ? "chunk" : "layer";
+}
+
+/* Rows of input chunk k. */
+static inline uint64_t snb_chunk_rows(const snb_header *h, uint64_t k)
+{
+    uint64_t first = k * h->chunk_rows;
+    uint64_t left = h->count - first;
+    return left < h->chunk_rows ? left : h->chunk_rows;
+}
+
 /* Opens and checks `path`; SNIG_CORRUPT (and the others: SNIG_IO ...) with a
  * message naming the file.  want_kind 0 accepts both kinds. */
 snig_status snig__snb_open(snig_ctx *ctx, const char *path, uint32_t want_kind,
@@ -122,8 +136,11 @@ void snig__snb_close(snig_ctx *ctx, snb_file *f);
 snig_status snig__snb_read_span(snig_ctx *ctx, const snb_file *f, uint32_t k,
                                 void *buf);
 
-/* Points L's arrays into the span of network layer k (as read into `span`)
- * and sets its shape, rule and bias from the entry. */
+/* Sets network layer k's shape, rule, uniform weight and bias from its
+ * table entry alone (nothing read: lazy loading describes layers so). */
+void snig__snb_layer_describe(const snb_file *f, uint32_t k, snig_layer *L);
+/* snig__snb_layer_describe, then points L's arrays into the span of layer
+ * k (as read into `span`). */
 void snig__snb_layer_view(const snb_file *f, uint32_t k,
                           const unsigned char *span, snig_layer *L);
 

@@ -89,26 +89,6 @@ static snig_status fetch(snig_ctx *ctx, const snig_network *net, uint32_t l)
     return read_layer(ctx, net, &src->f, l);
 }
 
-/* Shape and rule of layer l before its data is read (lazy loading), so
- * that plans can check the network without reading it. */
-static void describe_layer(const snb_file *f, uint32_t l, snig_layer *L)
-{
-    const snb_entry *e = &f->e[l];
-    snig__layer_init(L, e->n_in, e->n_out);
-    L->bias_rule = e->bias_rule;
-    L->activation = e->activation;
-    if (e->activation == SNIG_ACT_RELU_CAP)
-        L->cap = e->cap;  /* else the default of snig__layer_init */
-    L->nnz = e->nnz;
-    L->uniform = e->uniform;
-    uint32_t bias = snb_bias_kind(e->flags);
-    L->has_bias = bias != SNB_BIAS_NONE;
-    /* Per-neuron: version 2 keeps neuron 1's bias in the entry. */
-    L->bias_value = bias != SNB_BIAS_NONE ? e->bias : 0.0f;
-    L->bias_stored = bias == SNB_BIAS_PER_NEURON;
-    L->values_stored = (e->flags & SNB_FLAG_VALUES) != 0;
-}
-
 snig_status snig__snb_load_network(snig_ctx *ctx, const char *path,
                                    const snig_load_options *opt,
                                    snig_network **out)
@@ -142,7 +122,7 @@ snig_status snig__snb_load_network(snig_ctx *ctx, const char *path,
     net->index16 = f.h.index_bits == 16;
     double start = snig__now();
     for (uint32_t l = 0; l < layers && st == SNIG_OK; l++) {
-        describe_layer(&f, l, &net->layer[l]);
+        snig__snb_layer_describe(&f, l, &net->layer[l]);
         atomic_store(&net->layer[l].verified, SNIG_LAYER_UNREAD);
         if (!opt->verify)
             continue;
