@@ -6,6 +6,7 @@
  * alternating, and prints one JSON line with the medians.
  *
  *   mlp_shape [THREADS [RUNS [SPARSITY [BATCH [KEEP_VALUES]]]]] */
+#include "bench_median.h"
 #include "snig.h"
 
 #include <stdio.h>
@@ -19,18 +20,6 @@ static double uniform(void)
     rng ^= rng >> 7;
     rng ^= rng << 17;
     return (double)(rng >> 11) / 9007199254740992.0;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 /* One layer of n_in x n_out with each weight kept with probability keep. */
@@ -140,8 +129,8 @@ int main(int argc, char **argv)
            "\"batch\": %u, \"seconds_batch\": %.6f, "
            "\"outside_layers_batch\": %.6f}\n",
            sparsity, (unsigned long long)rows, threads, runs, keep_values,
-           median(t_def, runs), median(o_def, runs), batch, median(t_b, runs),
-           median(o_b, runs));
+           bench_median(t_def, runs), bench_median(o_def, runs), batch, bench_median(t_b, runs),
+           bench_median(o_b, runs));
     code = 0;
 fail:
     if (code)

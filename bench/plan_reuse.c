@@ -4,23 +4,12 @@
  * with the medians (bench/results/plan_reuse.jsonl).
  *
  *   plan_reuse [NETWORK INPUTS [THREADS [RUNS [ENGINE]]]] */
+#include "bench_median.h"
 #include "snig.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 int main(int argc, char **argv)
 {
@@ -75,8 +64,8 @@ int main(int argc, char **argv)
         snig_result_categories(res, &ncat);
         snig_result_free(&res);
     }
-    double m_call = median(call, runs), m_prep = median(call_prep, runs);
-    double m_reuse = median(reuse, runs);
+    double m_call = bench_median(call, runs), m_prep = bench_median(call_prep, runs);
+    double m_reuse = bench_median(reuse, runs);
     printf("{\"engine\": \"%s\", \"network\": \"%s\", \"inputs\": %llu, "
            "\"threads\": %d, \"runs\": %d, \"plan_prepare_seconds\": %.6f, "
            "\"call_seconds\": %.6f, \"call_prepare_seconds\": %.6f, "

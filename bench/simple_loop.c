@@ -14,6 +14,7 @@
  * (--snig-only: snig's inference alone, e.g. under a profiler) */
 #include "core/internal.h"
 #include "engine/activation.h"
+#include "bench_median.h"
 
 #include <omp.h>
 #include <stdio.h>
@@ -97,18 +98,6 @@ static uint64_t run_loop(const loop_net *net, const snig_inputs *in,
     *seconds = snig_now() - t0;
     *madds_out = madds;
     return cats;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 int main(int argc, char **argv)
@@ -224,8 +213,8 @@ int main(int argc, char **argv)
             snig_result_free(&res);
         }
     }
-    double ml = median(tl, runs), ms = with_snig ? median(ts, runs) : 0;
-    /* median() sorted them: the fastest run of each is first */
+    double ml = bench_median(tl, runs), ms = with_snig ? bench_median(ts, runs) : 0;
+    /* bench_median() sorted them: the fastest run of each is first */
     double fl = tl[0], fs = ts[0];
     printf("{\"peer\": \"simple_loop\", \"skip_saturated\": %s, "
            "\"threads\": %d, \"runs\": %d, \"seconds\": %.6f, "
