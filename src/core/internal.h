@@ -204,9 +204,6 @@ snig_status snig__layer_check(snig_ctx *ctx, const snig_layer *L,
  * Engines call it before they touch a layer. */
 snig_status snig__layer_ready(snig_ctx *ctx, const snig_network *net,
                               uint32_t l);
-/* Says the engine keeps its own copy of layer l now (a hint; layers read
- * from a file stay in memory until the network is freed). */
-void snig__layer_release(const snig_network *net, uint32_t l);
 
 /* ---- clock */
 double snig__now(void);

@@ -373,8 +373,3 @@ snig_status snig__layer_ready(snig_ctx *ctx, const snig_network *net,
     return SNIG_OK;
 }
 
-void snig__layer_release(const snig_network *net, uint32_t l)
-{
-    (void)net;
-    (void)l;
-}

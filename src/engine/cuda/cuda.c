@@ -167,7 +167,6 @@ static void pack_layers(const snig_job *job, cuda_prepared *p,
         snig__pack_fill(&p->pack[l], n, L->rowptr, L->col16, L->col32, L->val,
                        L->uniform, bias, scalar, p->fused,
                        arena + p->pack[l].offset, cursor);
-        snig__layer_release(net, (uint32_t)l);  /* the packed copy is used */
         snig__progress(job->ctx, "prepare", atomic_fetch_add(&done, 1) + 1,
                        (uint64_t)layers, 0, start);
     }
