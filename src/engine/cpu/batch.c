@@ -177,25 +177,16 @@ static void compact(const cpu_run *run, cpu_batch *b, bool drop_dead,
      * panel is read and written once for all the lanes the group moves. */
     for (uint32_t g = 0; g < moves;) {
         uint32_t dp = (uint32_t)hole[g] / L16, sp = from[g] / L16, e = g;
-        uint32_t dl[L16], sl[L16], gmask = 0, cnt = 0;
+        uint8_t to_from[2 * L16];
+        uint32_t lanes = 0, cnt = 0;
         for (; e < moves && (uint32_t)hole[e] / L16 == dp &&
                from[e] / L16 == sp; e++) {
-            dl[cnt] = (uint32_t)hole[e] % L16;
-            sl[cnt++] = from[e] % L16;
-            gmask |= 1u << ((uint32_t)hole[e] % L16);
+            to_from[2 * cnt] = (uint8_t)((uint32_t)hole[e] % L16);
+            to_from[2 * cnt++ + 1] = (uint8_t)(from[e] % L16);
+            lanes |= 1u << ((uint32_t)hole[e] % L16);
         }
-        const float *src = s->y + (size_t)sp * S * L16;
-        float *dstv = s->y + (size_t)dp * S * L16;
-        uint16_t *md = s->mask + (size_t)dp * S;
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t nz = 0;
-            for (uint32_t c = 0; c < cnt; c++) {
-                float v = src[(size_t)i * L16 + sl[c]];
-                dstv[(size_t)i * L16 + dl[c]] = v;
-                nz |= (uint32_t)(v != 0.0f) << dl[c];
-            }
-            md[i] = (uint16_t)((md[i] & ~gmask) | nz);
-        }
+        run->move(s->y + (size_t)sp * S * L16, s->y + (size_t)dp * S * L16,
+                  s->mask + (size_t)dp * S, n, to_from, cnt, lanes);
         g = e;
     }
     /* lanes from dst to the end of its panel become padding: zero */

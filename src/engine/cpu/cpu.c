@@ -215,6 +215,7 @@ static snig_status cpu_infer(const snig_job *job, snig_result *res)
     cpu_run run = {.job = job, .prep = prep, .res = res, .uniq = uniq,
                    .weight = weight, .kernel = snig__cpu_kernel_pick(&kname)};
     run.masks = snig__cpu_masks_pick(run.kernel);
+    run.move = snig__cpu_move_pick(run.kernel);
     uint32_t batch = job->opt->batch ? job->opt->batch
                                      : default_batch(prep, nuniq, threads);
     if (batch > nuniq)

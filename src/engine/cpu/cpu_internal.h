@@ -155,7 +155,7 @@ typedef struct cpu_panel_stats {
  * (rows of input neurons nonzero in some lane) times CPU_SCATTER_COST
  * exceed the layer's entries times CPU_GATHER_COST: scatter updates are
  * read-modify-write chains through memory, gathers add in registers. */
-#define CPU_SCATTER_COST 2
+#define CPU_SCATTER_COST 3
 #define CPU_GATHER_COST 1
 
 typedef void (*cpu_kernel_fn)(const cpu_layer *L, float *restrict y,
@@ -179,6 +179,21 @@ uint32_t snig__cpu_masks_avx512(const float *restrict y,
 typedef uint32_t (*cpu_masks_fn)(const float *restrict y,
                                  uint16_t *restrict mask, uint32_t n);
 cpu_masks_fn snig__cpu_masks_pick(cpu_kernel_fn kernel);
+
+/* Compaction's lane move: for neurons i < n, lane to_from[2c + 1] of panel
+ * src goes to lane to_from[2c] of panel dst (c < count), and dst's mask of
+ * neuron i follows; `lanes` has the bits of the destination lanes. */
+typedef void (*cpu_move_fn)(const float *restrict src, float *restrict dst,
+                            uint16_t *restrict dmask, uint32_t n,
+                            const uint8_t *to_from, uint32_t count,
+                            uint32_t lanes);
+cpu_move_fn snig__cpu_move_pick(cpu_kernel_fn kernel);
+#ifdef CPU_HAVE_AVX512_KERNEL
+void snig__cpu_move_avx512(const float *restrict src, float *restrict dst,
+                           uint16_t *restrict dmask, uint32_t n,
+                           const uint8_t *to_from, uint32_t count,
+                           uint32_t lanes);
+#endif
 
 /* The best kernel this processor runs; "generic" or "avx2" when the
  * environment variable SNIG_CPU_KERNEL says so (tests cover each). */
@@ -211,6 +226,7 @@ typedef struct cpu_run {
     const uint32_t *weight;  /* per input row: rows it stands for */
     cpu_kernel_fn kernel;
     cpu_masks_fn masks;      /* the fill's mask pass */
+    cpu_move_fn move;        /* compaction's lane move */
 } cpu_run;
 
 typedef struct cpu_batch {

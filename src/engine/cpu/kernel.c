@@ -227,6 +227,33 @@ static uint32_t masks_avx2(const float *restrict y, uint16_t *restrict mask,
 }
 #endif
 
+/* Compaction's lane move (cpu_internal.h), portable: lane by lane. */
+static void move_generic(const float *restrict src, float *restrict dst,
+                         uint16_t *restrict dmask, uint32_t n,
+                         const uint8_t *to_from, uint32_t count,
+                         uint32_t lanes)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t nz = 0;
+        for (uint32_t c = 0; c < count; c++) {
+            float v = src[(size_t)i * CPU_LANES + to_from[2 * c + 1]];
+            dst[(size_t)i * CPU_LANES + to_from[2 * c]] = v;
+            nz |= (uint32_t)(v != 0.0f) << to_from[2 * c];
+        }
+        dmask[i] = (uint16_t)((dmask[i] & ~lanes) | nz);
+    }
+}
+
+cpu_move_fn snig__cpu_move_pick(cpu_kernel_fn kernel)
+{
+#ifdef CPU_HAVE_AVX512_KERNEL
+    if (kernel == snig__cpu_panel_avx512)
+        return snig__cpu_move_avx512;
+#endif
+    (void)kernel;
+    return move_generic;
+}
+
 cpu_masks_fn snig__cpu_masks_pick(cpu_kernel_fn kernel)
 {
 #ifdef CPU_HAVE_AVX512_KERNEL

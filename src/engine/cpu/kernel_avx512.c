@@ -282,6 +282,30 @@ AVX512 uint32_t snig__cpu_masks_avx512(const float *restrict y,
     return any;
 }
 
+/* Compaction's lane move: one permute per neuron moves every lane of the
+ * group at once. */
+AVX512 void snig__cpu_move_avx512(const float *restrict src,
+                                  float *restrict dst,
+                                  uint16_t *restrict dmask, uint32_t n,
+                                  const uint8_t *to_from, uint32_t count,
+                                  uint32_t lanes)
+{
+    uint32_t from[CPU_LANES] = {0};
+    for (uint32_t c = 0; c < count; c++)
+        from[to_from[2 * c]] = to_from[2 * c + 1];
+    const __m512i idx = _mm512_loadu_si512(from);
+    const __m512 zero = _mm512_setzero_ps();
+    const __mmask16 k = (__mmask16)lanes;
+    for (uint32_t i = 0; i < n; i++) {
+        __m512 d = _mm512_mask_permutexvar_ps(
+            _mm512_load_ps(dst + (size_t)i * CPU_LANES), k, idx,
+            _mm512_load_ps(src + (size_t)i * CPU_LANES));
+        _mm512_store_ps(dst + (size_t)i * CPU_LANES, d);
+        __mmask16 nz = _mm512_mask_cmp_ps_mask(k, d, zero, _CMP_NEQ_UQ);
+        dmask[i] = (uint16_t)((dmask[i] & ~lanes) | nz);
+    }
+}
+
 #else
 /* not x86-64 with gcc or clang: kernel.c's portable kernel only */
 typedef int snig_cpu_no_avx512;

@@ -130,7 +130,7 @@ static bool rows_sorted(const snig_layer *S)
  * CSR entries by (section, column), so each column lists its entries by
  * input neuron in the order the scatter adds them. */
 #define CPU_CSC_MAX_OUT 8192u
-#define CPU_CSC_SECTION 65536u
+#define CPU_CSC_SECTION 512u
 
 static size_t csc_bytes(const snig_layer *S)
 {
