@@ -72,6 +72,7 @@ typedef struct cpu_layer {
      * and the sums go on from one section to the next through z.  NULL
      * when the layer is too large to copy. */
     const uint32_t *row_start;  /* the layer's own CSR offsets (n_in + 1) */
+    uint32_t row_len;        /* the length of every row, or 0: they differ */
     uint64_t nnz;
     uint32_t csc_sections, csc_width;
     const uint32_t *colptr;  /* csc_sections * (n_out + 1), or NULL */

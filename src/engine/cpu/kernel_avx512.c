@@ -103,14 +103,83 @@ INLINE uint64_t scatter_cursor(const cpu_layer *L, const float *restrict y,
     return m;
 }
 
+/* snig_activate_general on 16 lanes (the same operations, as masked
+ * moves), for a bias rule and activation known at compile time: NONZERO
+ * keeps z == 0 at +0; t = z + b; RELU and RELU_CAP send t < 0 to +0;
+ * RELU_CAP sends t > cap to cap; a NaN stays NaN.  Output j's sum zz goes
+ * to y and mask; *any and *all gather the lanes alive and at the cap. */
+INLINE void activate_one(const cpu_layer *L, uint32_t j, __m512 zz,
+                         float *restrict y, uint16_t *restrict mask,
+                         __mmask16 *any, __mmask16 *all, const bool dense,
+                         const int act)
+{
+    const __m512 zero = _mm512_setzero_ps();
+    float b = L->bias ? L->bias[j] : L->bias_scalar;
+    __m512 t = _mm512_add_ps(zz, _mm512_set1_ps(b));
+    __mmask16 keep = 0xffff;
+    if (!dense)
+        keep = _mm512_cmp_ps_mask(zz, zero, _CMP_NEQ_UQ);
+    if (act != SNIG_ACT_IDENTITY)
+        keep &= (__mmask16)~_mm512_cmp_ps_mask(t, zero, _CMP_LT_OQ);
+    if (act == SNIG_ACT_RELU_CAP) {
+        const __m512 cap = _mm512_set1_ps(L->cap);
+        t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, cap, _CMP_GT_OQ),
+                               cap);
+    }
+    t = _mm512_maskz_mov_ps(keep, t);
+    _mm512_store_ps(y + (size_t)j * CPU_LANES, t);
+    __mmask16 vnz = _mm512_cmp_ps_mask(t, zero, _CMP_NEQ_UQ);
+    mask[j] = vnz;
+    *any |= vnz;
+    if (act == SNIG_ACT_RELU_CAP)
+        *all &= _mm512_cmp_ps_mask(t, _mm512_set1_ps(L->cap), _CMP_EQ_OQ);
+}
+
+INLINE void activate(const cpu_layer *L, float *restrict y,
+                     uint16_t *restrict mask, const float *restrict z,
+                     cpu_panel_stats *st, const bool dense, const int act)
+{
+    __mmask16 any = 0, all = 0xffff;
+    for (uint32_t j = 0; j < L->n_out; j++)
+        activate_one(L, j, _mm512_load_ps(z + (size_t)j * CPU_LANES), y,
+                     mask, &any, &all, dense, act);
+    st->alive = any;
+    st->sat = act == SNIG_ACT_RELU_CAP ? all : 0;
+}
+
 /* Multiply-adds the reference does (inputs nonzero per lane), and the
- * entries the scatter would visit (rows of neurons nonzero in some lane). */
+ * entries the scatter would visit (rows of neurons nonzero in some lane).
+ * When every row has the same length, both are that length times counts
+ * of the masks, 32 masks to a vector. */
 INLINE uint64_t count_work(const cpu_layer *L, const uint16_t *restrict mask,
                            uint64_t *visit)
 {
-    const uint32_t *rs = L->row_start;
+    const uint32_t n = L->n_in;
     uint64_t m = 0, v = 0;
-    for (uint32_t i = 0; i < L->n_in; i++) {
+    uint32_t i = 0;
+    if (L->row_len != 0) {
+        for (; i + 32 <= n; i += 32) {
+            const uint64_t *w = (const uint64_t *)(mask + i);
+            m += (uint64_t)(__builtin_popcountll(w[0]) +
+                            __builtin_popcountll(w[1]) +
+                            __builtin_popcountll(w[2]) +
+                            __builtin_popcountll(w[3])) +
+                 (uint64_t)(__builtin_popcountll(w[4]) +
+                            __builtin_popcountll(w[5]) +
+                            __builtin_popcountll(w[6]) +
+                            __builtin_popcountll(w[7]));
+            __m512i x = _mm512_loadu_si512(mask + i);
+            v += (uint64_t)__builtin_popcount(_mm512_test_epi16_mask(x, x));
+        }
+        for (; i < n; i++) {
+            m += (uint64_t)__builtin_popcount(mask[i]);
+            v += mask[i] != 0;
+        }
+        *visit = v * L->row_len;
+        return m * L->row_len;
+    }
+    const uint32_t *rs = L->row_start;
+    for (; i < n; i++) {
         uint32_t len = rs[i + 1] - rs[i];
         m += (uint64_t)__builtin_popcount(mask[i]) * len;
         v += mask[i] != 0 ? len : 0;
@@ -128,26 +197,38 @@ INLINE uint64_t count_work(const cpu_layer *L, const uint16_t *restrict mask,
 /* The gather kernel: section by section of input neurons, output by
  * output, its entries by input neuron, the sum in a register (four outputs
  * at a time, so four chains of additions overlap), carried from one
- * section to the next through z.  The same additions in the same order as
- * the scatter. */
-INLINE void gather(const cpu_layer *L, const float *restrict y,
-                   float *restrict z, float *restrict prod, const bool hv)
+ * section to the next through z; the last section activates each sum as it
+ * is done, writing y in place (the sums read a copy of y: prod).  The same
+ * additions in the same order as the scatter. */
+#define GATHER_FINISH(a, jj)                                                 \
+    do {                                                                     \
+        if (last)                                                            \
+            activate_one(L, jj, a, y, mask, &any, &all, dense, act);         \
+        else                                                                 \
+            _mm512_store_ps(z + (size_t)(jj) * CPU_LANES, a);                \
+    } while (0)
+
+INLINE void gather(const cpu_layer *L, float *restrict y,
+                   uint16_t *restrict mask, float *restrict z,
+                   float *restrict prod, cpu_panel_stats *st, const bool hv,
+                   const bool dense, const int act)
 {
     const uint32_t n_out = L->n_out;
     const uint16_t *rows = L->crow;
     const float *val = L->cval;
-    const float *src = y;
-    if (!hv) {
-        /* every weight is the same: y * w once per input neuron */
-        __m512 w = _mm512_set1_ps(L->uniform);
-        for (uint32_t i = 0; i < L->n_in; i++)
-            _mm512_store_ps(prod + (size_t)i * CPU_LANES,
-                            _mm512_mul_ps(_mm512_load_ps(y + (size_t)i *
-                                                         CPU_LANES), w));
-        src = prod;
+    const float *src = prod;
+    /* the sums read prod: y times the weight when every weight is the
+     * same (made once per input neuron), else a copy of y */
+    __m512 w = _mm512_set1_ps(L->uniform);
+    for (uint32_t i = 0; i < L->n_in; i++) {
+        __m512 yi = _mm512_load_ps(y + (size_t)i * CPU_LANES);
+        _mm512_store_ps(prod + (size_t)i * CPU_LANES,
+                        hv ? yi : _mm512_mul_ps(yi, w));
     }
+    __mmask16 any = 0, all = 0xffff;
     for (uint32_t s = 0; s < L->csc_sections; s++) {
         const uint32_t *cp = L->colptr + (size_t)s * (n_out + 1);
+        const bool last = s + 1 == L->csc_sections;
         uint32_t j = 0;
         for (; j + 4 <= n_out; j += 4) {
             uint32_t b0 = cp[j], b1 = cp[j + 1], b2 = cp[j + 2];
@@ -178,56 +259,25 @@ INLINE void gather(const cpu_layer *L, const float *restrict y,
                 a2 = _mm512_add_ps(a2, TERM(k));
             for (uint32_t k = b3 + m; k < e3; k++)
                 a3 = _mm512_add_ps(a3, TERM(k));
-            _mm512_store_ps(zj, a0);
-            _mm512_store_ps(zj + CPU_LANES, a1);
-            _mm512_store_ps(zj + 2 * CPU_LANES, a2);
-            _mm512_store_ps(zj + 3 * CPU_LANES, a3);
+            GATHER_FINISH(a0, j);
+            GATHER_FINISH(a1, j + 1);
+            GATHER_FINISH(a2, j + 2);
+            GATHER_FINISH(a3, j + 3);
         }
         for (; j < n_out; j++) {
-            float *zj = z + (size_t)j * CPU_LANES;
-            __m512 a = s > 0 ? _mm512_load_ps(zj) : _mm512_setzero_ps();
+            __m512 a = s > 0 ? _mm512_load_ps(z + (size_t)j * CPU_LANES)
+                             : _mm512_setzero_ps();
             for (uint32_t k = cp[j]; k < cp[j + 1]; k++)
                 a = _mm512_add_ps(a, TERM(k));
-            _mm512_store_ps(zj, a);
+            GATHER_FINISH(a, j);
         }
         src += (size_t)L->csc_width * CPU_LANES;
-    }
-}
-#undef TERM
-
-/* snig_activate_general on 16 lanes (the same operations, as masked
- * moves), for a bias rule and activation known at compile time: NONZERO
- * keeps z == 0 at +0; t = z + b; RELU and RELU_CAP send t < 0 to +0;
- * RELU_CAP sends t > cap to cap; a NaN stays NaN. */
-INLINE void activate(const cpu_layer *L, float *restrict y,
-                     uint16_t *restrict mask, const float *restrict z,
-                     cpu_panel_stats *st, const bool dense, const int act)
-{
-    const __m512 zero = _mm512_setzero_ps(), cap = _mm512_set1_ps(L->cap);
-    __mmask16 any = 0, all = 0xffff;
-    for (uint32_t j = 0; j < L->n_out; j++) {
-        float b = L->bias ? L->bias[j] : L->bias_scalar;
-        __m512 zz = _mm512_load_ps(z + (size_t)j * CPU_LANES);
-        __m512 t = _mm512_add_ps(zz, _mm512_set1_ps(b));
-        __mmask16 keep = 0xffff;
-        if (!dense)
-            keep = _mm512_cmp_ps_mask(zz, zero, _CMP_NEQ_UQ);
-        if (act != SNIG_ACT_IDENTITY)
-            keep &= (__mmask16)~_mm512_cmp_ps_mask(t, zero, _CMP_LT_OQ);
-        if (act == SNIG_ACT_RELU_CAP)
-            t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, cap, _CMP_GT_OQ),
-                                   cap);
-        t = _mm512_maskz_mov_ps(keep, t);
-        _mm512_store_ps(y + (size_t)j * CPU_LANES, t);
-        __mmask16 vnz = _mm512_cmp_ps_mask(t, zero, _CMP_NEQ_UQ);
-        mask[j] = vnz;
-        any |= vnz;
-        if (act == SNIG_ACT_RELU_CAP)
-            all &= _mm512_cmp_ps_mask(t, cap, _CMP_EQ_OQ);
     }
     st->alive = any;
     st->sat = act == SNIG_ACT_RELU_CAP ? all : 0;
 }
+#undef GATHER_FINISH
+#undef TERM
 
 AVX512 void snig__cpu_panel_avx512(const cpu_layer *L, float *restrict y,
                                    uint16_t *restrict mask, float *restrict z,
@@ -240,10 +290,12 @@ AVX512 void snig__cpu_panel_avx512(const cpu_layer *L, float *restrict y,
         st->madds = count_work(L, mask, &visit);
         if (visit * CPU_SCATTER_COST > L->nnz * CPU_GATHER_COST) {
             if (hv)
-                gather(L, y, z, prod, true);
+                CPU_ACTIVATE_BY_KIND(L, gather, L, y, mask, z, prod, st,
+                                     true);
             else
-                gather(L, y, z, prod, false);
-            goto activation;
+                CPU_ACTIVATE_BY_KIND(L, gather, L, y, mask, z, prod, st,
+                                     false);
+            return;
         }
     }
     for (uint32_t j = 0; j < L->n_out; j++)
@@ -265,7 +317,6 @@ AVX512 void snig__cpu_panel_avx512(const cpu_layer *L, float *restrict y,
         st->madds = scatter(L, y, mask, z, false, true);
     else
         st->madds = scatter(L, y, mask, z, false, false);
-activation:
     CPU_ACTIVATE_BY_KIND(L, activate, L, y, mask, z, st);
 }
 AVX512 uint32_t snig__cpu_masks_avx512(const float *restrict y,

@@ -283,6 +283,10 @@ snig_status snig__cpu_layer_prepare(const snig_job *job, uint32_t l,
         pack_sections(S, section_width(S), mem, &L);
     L.row_start = S->rowptr;
     L.nnz = S->rowptr[S->n_in];
+    L.row_len = S->n_in > 0 ? S->rowptr[1] - S->rowptr[0] : 0;
+    for (uint32_t i = 1; i < S->n_in && L.row_len != 0; i++)
+        if (S->rowptr[i + 1] - S->rowptr[i] != L.row_len)
+            L.row_len = 0;
     if (csc_bytes(S) != 0)
         pack_csc(S, mem + sections_bytes(S), &L);
     if (S->n_out > CPU_CURSOR_MIN_N && rows_sorted(S))
