@@ -125,18 +125,27 @@ static bool rows_sorted(const snig_layer *S)
 }
 
 
-/* The CSC copy for the gather kernel, in sections of CPU_CSC_SECTION input
- * neurons (a 16 KiB part of the input panel): a stable counting sort of the
- * CSR entries by (section, column), so each column lists its entries by
- * input neuron in the order the scatter adds them. */
+/* The CSC copy for the gather kernel, a stable counting sort of the CSR
+ * entries by (section, column), so each column lists its entries by input
+ * neuron in the order the scatter adds them.  A layer of at most 1024
+ * inputs is cut in sections of 512 (a 32 KiB part of the input panel, the
+ * L1 cache): 10% faster on the official network, where each section
+ * carries the sums through z once.  Wider layers are one section (16-bit
+ * indices allowing): their input panel is beyond the L1 cache in any two
+ * sections, and each more section costs a pass over z (eight sections of
+ * 512 made a 4096-wide layer 1.5 times slower). */
 #define CPU_CSC_MAX_OUT 8192u
-#define CPU_CSC_SECTION 512u
+
+static uint32_t csc_width(const snig_layer *S)
+{
+    return S->n_in <= 1024 ? 512u : 65536u;
+}
 
 static size_t csc_bytes(const snig_layer *S)
 {
     if (S->n_out > CPU_CSC_MAX_OUT)
         return 0;
-    size_t ns = (S->n_in + CPU_CSC_SECTION - 1) / CPU_CSC_SECTION;
+    size_t ns = (S->n_in + csc_width(S) - 1) / csc_width(S);
     size_t nnz = S->nnz;
     return round64(ns * (S->n_out + 1) * 4) + round64(S->val ? nnz * 4 : 0) +
            round64(nnz * 2);
@@ -145,7 +154,7 @@ static size_t csc_bytes(const snig_layer *S)
 static void pack_csc(const snig_layer *S, uint8_t *block, cpu_layer *L)
 {
     LAYER_COLS(S);
-    const uint32_t n_in = S->n_in, n_out = S->n_out, w = CPU_CSC_SECTION;
+    const uint32_t n_in = S->n_in, n_out = S->n_out, w = csc_width(S);
     const uint32_t ns = (n_in + w - 1) / w;
     size_t nnz = S->rowptr[n_in], ncp = (size_t)ns * (n_out + 1);
     uint32_t *colptr = (uint32_t *)block;

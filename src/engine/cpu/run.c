@@ -12,15 +12,26 @@
  * the batch is compacted. */
 #define CPU_SEGMENT_MAX 128u
 
+/* The weights one segment's layers may hold: each panel streams every
+ * layer of its segment, so the segment's weights should stay in the shared
+ * cache for the next panel rather than come from memory each time (a
+ * 4096-wide layer holds 256 KiB of indices: 32 layers). */
+#define CPU_SEGMENT_BYTES ((uint64_t)8 << 20)
+
 /* The layers [l, end) the panels run next without a stop: a saturated row
  * out of its panel must be back before a layer that does not keep it so. */
 static uint32_t segment_end(const cpu_prepared *prep, const cpu_batch *b,
                             uint32_t l, uint32_t len)
 {
     uint32_t end = prep->layers - l < len ? prep->layers : l + len;
-    for (uint32_t m = l + 1; b->sat_rows > 0 && m < end; m++)
-        if (!prep->layer[m].saturating)
+    uint64_t bytes = 0;
+    for (uint32_t m = l; m < end; m++) {
+        const cpu_layer *L = &prep->layer[m];
+        bytes += L->nnz * (L->val != NULL ? 6 : 2);
+        if (m > l && (bytes > CPU_SEGMENT_BYTES ||
+                      (b->sat_rows > 0 && !L->saturating)))
             return m;
+    }
     return end;
 }
 
