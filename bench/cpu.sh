@@ -84,7 +84,8 @@ for line in open(sys.argv[1]):
 def f(v, fmt):
     return fmt % v if v is not None else ""
 print("| workload | inputs | threads | mode | infer s | prepare s | 1->2 threads "
-      "| simple loop s (ratio) | GraphBLAS s (ratio) | categories | machine, date |")
+      "(machine's) | simple loop s (ratio) | GraphBLAS s (ratio) | categories "
+      "| machine, date |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for (w, t, m), r in rows.items():
     loop = f(r.get("simple_loop_seconds"), "%.4f")
@@ -98,7 +99,8 @@ for (w, t, m), r in rows.items():
     print("| %s | %s | %s | %s | %.4f | %s | %s | %s | %s | %d | %s |" % (
         w, r.get("inputs", ""), t, "default" if m == "shortcuts" else m,
         r["seconds"], f(r.get("prepare_seconds"), "%.3f"),
-        f(r.get("scaling"), "%.2fx"), loop, peer, r["categories"],
+        f(r.get("scaling"), "%.2fx") +
+        f(r.get("machine_scaling"), " (%.2fx)"), loop, peer, r["categories"],
         ("AMD " if "AMD" in r.get("machine", "") else "Intel ") +
         r.get("date", "2026-11-27 (engine before issue 13)")))
 PY
@@ -146,9 +148,15 @@ subset() {  # subset FILE N: the first N rows of a generated input file
 
 json_field() { /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())[sys.argv[1]])' "$1"; }
 
-peak_rate=$("$peak" "$threads" | json_field madds_per_second)
 echo "machine: $machine"
-echo "peak scalar scatter-add rate ($threads threads): $peak_rate madds/s"
+# peak_now: the peak scatter-add rate on $threads threads and on one, now:
+# their ratio is what this (virtual) machine's cores scale by at the time
+# (two vCPUs of one physical core give about 1x); each record carries it
+peak_now() {
+    peak_rate=$("$peak" "$threads" | json_field madds_per_second)
+    peak_rate1=$("$peak" 1 | json_field madds_per_second)
+    echo "peak scalar scatter-add rate: $peak_rate madds/s on $threads threads, $peak_rate1 on one" >&2
+}
 
 # bench_pair WORKLOAD NET IN WITH_PEER MODES: alternates snig (each mode, on
 # $threads threads and on one thread), the simple loop and the peer
@@ -156,6 +164,7 @@ bench_pair() {
     local name=$1 net=$2 in=$3 with_peer=$4 modes=$5 r m out flag
     local -A times=() times1=() cold=() prep=() madds=() cats=() last=() loopt=() loopc=()
     local peer_times=() peer_cat= lruns=$loop_runs
+    peak_now
     [ -n "$lruns" ] || { [ "$name" = official1200 ] && lruns=$runs || lruns=0; }
     for ((r = 0; r < runs; r++)); do
         for m in $modes; do
@@ -204,12 +213,12 @@ bench_pair() {
             cmp -s "$work/snig-$m.cat" "$work/peer.cat" && same=true || same=false
         fi
         /usr/bin/python3 - "$name" "$m" "${times[$m]}" "${peer_times[*]:-}" "${madds[$m]}" \
-            "${cats[$m]}" "${peer_cat:-}" "$same" "$peak_rate" "$threads" "$machine" \
+            "${cats[$m]}" "${peer_cat:-}" "$same" "$peak_rate" "$peak_rate1" "$threads" "$machine" \
             "$net" "$in" "${last[$m]}" "${prep[$m]}" "${times1[$m]:-}" \
             "${loopt[$m]:-}" "${loopc[$m]:-}" "${cold[$m]}" "$lruns" "$results" >> "$results" <<'PY'
 import datetime, json, statistics, sys
-(name, mode, times, ptimes, madds, cats, pcat, same, peak, threads, machine,
- net, inp, last, preps, times1, loops, loopc, colds, lruns, RESULTS) = sys.argv[1:]
+(name, mode, times, ptimes, madds, cats, pcat, same, peak, peak1, threads,
+ machine, net, inp, last, preps, times1, loops, loopc, colds, lruns, RESULTS) = sys.argv[1:]
 run = json.loads(last)
 fl = lambda s: [float(x) for x in s.split()]
 t, p, t1, lt = fl(times), fl(ptimes), fl(times1), fl(loops)
@@ -251,6 +260,8 @@ rec = {"machine": machine, "engine": "cpu", "workload": name,
        "same_categories": None if same == "null" else same == "true",
        "madds": int(madds), "madds_per_second": int(madds) / med,
        "peak_scatter_per_second": float(peak),
+       "peak_scatter_1thread_per_second": float(peak1),
+       "machine_scaling": float(peak) / float(peak1),
        "fraction_of_peak": int(madds) / med / float(peak),
        "runs": t, "runs_1thread": t1, "simple_loop_runs": lt, "peer_runs": p}
 print(json.dumps(rec))
@@ -259,9 +270,10 @@ PY
 import json, sys
 r = json.loads(sys.stdin.readline())
 f = lambda v, fmt: fmt % v if v else "-"
-print("%-22s %-9s snig %8.4f s (prepare %.3f s, 1->%d threads %s)  loop %s (%s)  peer %s (%s)  categories %d"
+print("%-22s %-9s snig %8.4f s (prepare %.3f s, 1->%d threads %s, machine %s)  loop %s (%s)  peer %s (%s)  categories %d"
       % (r["workload"], r["mode"], r["seconds"], r["prepare_seconds"], r["threads"],
-         f(r["scaling"], "%.2fx"), f(r["simple_loop_seconds"], "%.4f s"),
+         f(r["scaling"], "%.2fx"), f(r["machine_scaling"], "%.2fx"),
+         f(r["simple_loop_seconds"], "%.4f s"),
          f(r["simple_loop_ratio"], "%.2fx"), f(r["peer_seconds"], "%.3f s"),
          f(r["ratio"], "%.1fx"), r["categories"]))'
     done
