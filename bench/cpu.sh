@@ -71,6 +71,7 @@ done
 snig=$build/snig
 peer=$build/bench/peer_graphblas
 peak=$build/bench/peak_scatter
+peak_vec=$build/bench/peak_panel
 loop=$build/bench/simple_loop
 results=${results:-$root/bench/results/cpu.jsonl}
 if [ "$table" = 1 ]; then
@@ -105,7 +106,7 @@ for (w, t, m), r in rows.items():
         r.get("date", "2026-11-27 (engine before issue 13)")))
 PY
 fi
-for f in "$snig" "$peak" "$loop"; do
+for f in "$snig" "$peak" "$peak_vec" "$loop"; do
     [ -x "$f" ] || { echo "cpu.sh: $f missing: build first (cmake --build $build)" >&2; exit 2; }
 done
 have_peer=1
@@ -155,7 +156,9 @@ echo "machine: $machine"
 peak_now() {
     peak_rate=$("$peak" "$threads" | json_field madds_per_second)
     peak_rate1=$("$peak" 1 | json_field madds_per_second)
+    peak_panel=$("$peak_vec")
     echo "peak scalar scatter-add rate: $peak_rate madds/s on $threads threads, $peak_rate1 on one" >&2
+    echo "peak panel operations (one thread): $peak_panel" >&2
 }
 
 # bench_pair WORKLOAD NET IN WITH_PEER MODES: alternates snig (each mode, on
@@ -213,12 +216,12 @@ bench_pair() {
             cmp -s "$work/snig-$m.cat" "$work/peer.cat" && same=true || same=false
         fi
         /usr/bin/python3 - "$name" "$m" "${times[$m]}" "${peer_times[*]:-}" "${madds[$m]}" \
-            "${cats[$m]}" "${peer_cat:-}" "$same" "$peak_rate" "$peak_rate1" "$threads" "$machine" \
+            "${cats[$m]}" "${peer_cat:-}" "$same" "$peak_rate" "$peak_rate1" "$peak_panel" "$threads" "$machine" \
             "$net" "$in" "${last[$m]}" "${prep[$m]}" "${times1[$m]:-}" \
             "${loopt[$m]:-}" "${loopc[$m]:-}" "${cold[$m]}" "$lruns" "$results" >> "$results" <<'PY'
 import datetime, json, statistics, sys
-(name, mode, times, ptimes, madds, cats, pcat, same, peak, peak1, threads,
- machine, net, inp, last, preps, times1, loops, loopc, colds, lruns, RESULTS) = sys.argv[1:]
+(name, mode, times, ptimes, madds, cats, pcat, same, peak, peak1, panel,
+ threads, machine, net, inp, last, preps, times1, loops, loopc, colds, lruns, RESULTS) = sys.argv[1:]
 run = json.loads(last)
 fl = lambda s: [float(x) for x in s.split()]
 t, p, t1, lt = fl(times), fl(ptimes), fl(times1), fl(loops)
@@ -262,6 +265,8 @@ rec = {"machine": machine, "engine": "cpu", "workload": name,
        "peak_scatter_per_second": float(peak),
        "peak_scatter_1thread_per_second": float(peak1),
        "machine_scaling": float(peak) / float(peak1),
+       "peak_gather_ns_per_entry": json.loads(panel).get("gather_ns_per_entry"),
+       "peak_scatter_ns_per_update": json.loads(panel).get("scatter_ns_per_update"),
        "fraction_of_peak": int(madds) / med / float(peak),
        "runs": t, "runs_1thread": t1, "simple_loop_runs": lt, "peer_runs": p}
 print(json.dumps(rec))
