@@ -156,6 +156,7 @@ static void pack_csc(const snig_layer *S, uint8_t *block, cpu_layer *L)
     LAYER_COLS(S);
     const uint32_t n_in = S->n_in, n_out = S->n_out, w = csc_width(S);
     const uint32_t ns = (n_in + w - 1) / w;
+    const unsigned shift = (unsigned)__builtin_ctz(w);   /* w: a power of 2 */
     size_t nnz = S->rowptr[n_in], ncp = (size_t)ns * (n_out + 1);
     uint32_t *colptr = (uint32_t *)block;
     float *val = S->val ? (float *)(block + round64(ncp * 4)) : NULL;
@@ -164,7 +165,7 @@ static void pack_csc(const snig_layer *S, uint8_t *block, cpu_layer *L)
     /* counts at [s][j + 1], then running offsets over (s, j) */
     memset(colptr, 0, ncp * sizeof *colptr);
     for (uint32_t i = 0; i < n_in; i++) {
-        uint32_t *cp = colptr + (size_t)(i / w) * (n_out + 1) + 1;
+        uint32_t *cp = colptr + (size_t)(i >> shift) * (n_out + 1) + 1;
         const uint32_t k1 = S->rowptr[i + 1];
         for (uint32_t k = S->rowptr[i]; k < k1; k++)
             cp[COL(k)]++;
@@ -179,11 +180,11 @@ static void pack_csc(const snig_layer *S, uint8_t *block, cpu_layer *L)
     }
     /* cp[j] runs ahead as column j fills, then is shifted back */
     for (uint32_t i = 0; i < n_in; i++) {
-        uint32_t *cp = colptr + (size_t)(i / w) * (n_out + 1);
+        uint32_t *cp = colptr + (size_t)(i >> shift) * (n_out + 1);
         const uint32_t k1 = S->rowptr[i + 1];
         for (uint32_t k = S->rowptr[i]; k < k1; k++) {
             uint32_t p = cp[COL(k)]++;
-            rows[p] = (uint16_t)(i % w);
+            rows[p] = (uint16_t)(i & (w - 1));
             if (val != NULL)
                 val[p] = S->val[k];
         }
