@@ -16,6 +16,7 @@
 #include "../activation.h"
 
 #include <immintrin.h>
+#include <string.h>
 
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
 #define INLINE static inline __attribute__((always_inline)) AVX512
@@ -159,7 +160,8 @@ INLINE uint64_t count_work(const cpu_layer *L, const uint16_t *restrict mask,
     uint32_t i = 0;
     if (L->row_len != 0) {
         for (; i + 32 <= n; i += 32) {
-            const uint64_t *w = (const uint64_t *)(mask + i);
+            uint64_t w[8];
+            memcpy(w, mask + i, sizeof w);  /* any alignment, no aliasing */
             m += (uint64_t)(__builtin_popcountll(w[0]) +
                             __builtin_popcountll(w[1]) +
                             __builtin_popcountll(w[2]) +
