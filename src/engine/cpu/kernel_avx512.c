@@ -199,12 +199,16 @@ INLINE uint64_t count_work(const cpu_layer *L, const uint16_t *restrict mask,
 /* The gather kernel: section by section of input neurons, output by
  * output, its entries by input neuron, the sum in a register (four outputs
  * at a time, so four chains of additions overlap), carried from one
- * section to the next through z; the last section activates each sum as it
- * is done, writing y in place (the sums read a copy of y: prod).  The same
- * additions in the same order as the scatter. */
+ * section to the next through z.  The same additions in the same order as
+ * the scatter.  When every weight is the same, the sums read prod, y times
+ * the weight made once per input neuron, and the last section activates
+ * each sum as it is done, writing y in place; a layer with its own weights
+ * multiplies each entry, reading y itself (a copy of it for the activation
+ * in place cost more than the pass over z it saves: its entries load their
+ * weight too, three loads an entry). */
 #define GATHER_FINISH(a, jj)                                                 \
     do {                                                                     \
-        if (last)                                                            \
+        if (last && !hv)                                                     \
             activate_one(L, jj, a, y, mask, &any, &all, dense, act);         \
         else                                                                 \
             _mm512_store_ps(z + (size_t)(jj) * CPU_LANES, a);                \
@@ -218,14 +222,14 @@ INLINE void gather(const cpu_layer *L, float *restrict y,
     const uint32_t n_out = L->n_out;
     const uint16_t *rows = L->crow;
     const float *val = L->cval;
-    const float *src = prod;
-    /* the sums read prod: y times the weight when every weight is the
-     * same (made once per input neuron), else a copy of y */
-    __m512 w = _mm512_set1_ps(L->uniform);
-    for (uint32_t i = 0; i < L->n_in; i++) {
-        __m512 yi = _mm512_load_ps(y + (size_t)i * CPU_LANES);
-        _mm512_store_ps(prod + (size_t)i * CPU_LANES,
-                        hv ? yi : _mm512_mul_ps(yi, w));
+    const float *src = y;
+    if (!hv) {
+        __m512 w = _mm512_set1_ps(L->uniform);
+        for (uint32_t i = 0; i < L->n_in; i++)
+            _mm512_store_ps(prod + (size_t)i * CPU_LANES,
+                            _mm512_mul_ps(_mm512_load_ps(y + (size_t)i *
+                                                         CPU_LANES), w));
+        src = prod;
     }
     __mmask16 any = 0, all = 0xffff;
     for (uint32_t s = 0; s < L->csc_sections; s++) {
@@ -274,6 +278,10 @@ INLINE void gather(const cpu_layer *L, float *restrict y,
             GATHER_FINISH(a, j);
         }
         src += (size_t)L->csc_width * CPU_LANES;
+    }
+    if (hv) {
+        activate(L, y, mask, z, st, dense, act);
+        return;
     }
     st->alive = any;
     st->sat = act == SNIG_ACT_RELU_CAP ? all : 0;

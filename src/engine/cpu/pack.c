@@ -128,17 +128,20 @@ static bool rows_sorted(const snig_layer *S)
 /* The CSC copy for the gather kernel, a stable counting sort of the CSR
  * entries by (section, column), so each column lists its entries by input
  * neuron in the order the scatter adds them.  A layer of at most 1024
- * inputs is cut in sections of 512 (a 32 KiB part of the input panel, the
- * L1 cache): 10% faster on the official network, where each section
- * carries the sums through z once.  Wider layers are one section (16-bit
- * indices allowing): their input panel is beyond the L1 cache in any two
- * sections, and each more section costs a pass over z (eight sections of
- * 512 made a 4096-wide layer 1.5 times slower). */
+ * inputs whose weights are all the same is cut in sections of 512 (a
+ * 32 KiB part of the input panel, the L1 cache): 10% faster on the
+ * official network, where each section carries the sums through z once.
+ * Other layers are one section (16-bit indices allowing): a wider input
+ * panel is beyond the L1 cache in any two sections, and each more section
+ * costs a pass over z (eight sections of 512 made a 4096-wide layer 1.5
+ * times slower; two made the pruned 784-1024-1024-10 MLP of
+ * bench/mlp_shape, whose entries load their own weights, 1.1 times
+ * slower). */
 #define CPU_CSC_MAX_OUT 8192u
 
 static uint32_t csc_width(const snig_layer *S)
 {
-    return S->n_in <= 1024 ? 512u : 65536u;
+    return S->n_in <= 1024 && S->val == NULL ? 512u : 65536u;
 }
 
 static size_t csc_bytes(const snig_layer *S)
