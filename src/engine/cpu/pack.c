@@ -56,6 +56,21 @@ static size_t sections_bytes(const snig_layer *S)
            round64(nnz * 2);
 }
 
+/* Both packed copies are counting sorts by (section, key): the counts at
+ * p[s * (n + 1) + k + 1] become running offsets over all sections, with
+ * p[s * (n + 1)] where section s starts. */
+static void running_offsets(uint32_t *p, uint32_t sections, uint32_t n)
+{
+    uint32_t base = 0;
+    for (uint32_t s = 0; s < sections; s++) {
+        uint32_t *q = p + (size_t)s * (n + 1);
+        q[0] = base;
+        for (uint32_t k = 0; k < n; k++)
+            q[k + 1] += q[k];
+        base = q[n];
+    }
+}
+
 static void pack_sections(const snig_layer *S, uint32_t width, uint8_t *block,
                           cpu_layer *L)
 {
@@ -79,14 +94,7 @@ static void pack_sections(const snig_layer *S, uint32_t width, uint8_t *block,
         for (uint32_t k = S->rowptr[i]; k < k1; k++)
             rowptr[(size_t)(COL(k) >> shift) * (n_in + 1) + i + 1]++;
     }
-    uint32_t base = 0;
-    for (uint32_t s = 0; s < ns; s++) {
-        uint32_t *rp = rowptr + (size_t)s * (n_in + 1);
-        rp[0] = base;
-        for (uint32_t i = 0; i < n_in; i++)
-            rp[i + 1] += rp[i];
-        base = rp[n_in];
-    }
+    running_offsets(rowptr, ns, n_in);
     /* entries keep their order within a row: sums keep theirs */
     for (uint32_t i = 0; i < n_in; i++) {
         for (uint32_t s = 0; s < ns; s++)
@@ -173,14 +181,7 @@ static void pack_csc(const snig_layer *S, uint8_t *block, cpu_layer *L)
         for (uint32_t k = S->rowptr[i]; k < k1; k++)
             cp[COL(k)]++;
     }
-    uint32_t base = 0;
-    for (uint32_t s = 0; s < ns; s++) {
-        uint32_t *cp = colptr + (size_t)s * (n_out + 1);
-        cp[0] = base;
-        for (uint32_t j = 0; j < n_out; j++)
-            cp[j + 1] += cp[j];
-        base = cp[n_out];
-    }
+    running_offsets(colptr, ns, n_out);
     /* cp[j] runs ahead as column j fills, then is shifted back */
     for (uint32_t i = 0; i < n_in; i++) {
         uint32_t *cp = colptr + (size_t)(i >> shift) * (n_out + 1);
