@@ -64,11 +64,12 @@ static uint32_t merge_equal(const snig_inputs *in, const row_hash *hs,
                             uint32_t n, uint32_t *table, unsigned bits,
                             uint32_t *rep, uint32_t *weight)
 {
-    const uint32_t empty = UINT32_MAX, mask = (1u << bits) - 1;
+    const uint32_t empty = UINT32_MAX;
+    const uint64_t mask = ((uint64_t)1 << bits) - 1;
     uint32_t merged = 0;
-    memset(table, 0xff, ((size_t)mask + 1) * sizeof *table);
+    memset(table, 0xff, (size_t)(mask + 1) * sizeof *table);
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t slot = (uint32_t)(hs[i].h >> (64 - bits)) & mask;
+        uint64_t slot = (hs[i].h >> (64 - bits)) & mask;
         bool dup = false;
         for (; table[slot] != empty; slot = (slot + 1) & mask) {
             const row_hash *c = &hs[table[slot]];
@@ -93,8 +94,8 @@ snig_status snig__cpu_find_duplicates(snig_ctx *ctx, const snig_inputs *in,
                                       uint32_t *weight)
 {
     uint32_t rows = (uint32_t)in->rows;
-    unsigned bits = 1;   /* a table at most half full */
-    while (bits < 31 && (1u << bits) < 2u * rows)
+    unsigned bits = 1;   /* a table at most half full (rows < 2^32) */
+    while (((uint64_t)1 << bits) < 2 * (uint64_t)rows)
         bits++;
     row_hash *hs = snig__malloc(ctx, (rows ? rows : 1) * sizeof *hs);
     uint32_t *table = snig__malloc(ctx, ((size_t)1 << bits) * sizeof *table);
